@@ -11,6 +11,7 @@ from utils import profile
 
 LESSONS_FILE = Path(__file__).with_name("lessons.toml")
 SHOWN_LIBRARIES = ("torch", "transformers", "datasets", "scikit-learn")
+banner_facts: dict = {}
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,12 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
-def setup_lesson(lesson_id: str, seed: int = 0) -> dict:
+def setup_lesson(lesson_id: str, seed: int = 0) -> None:
     """Decide the profile, go offline in fast, seed, quiet the logs, set the plot style, print a banner.
 
-    Returns the facts it printed, so a notebook (or a test) can use them.
+    The printed facts stay available as ``utils.lesson.banner_facts`` for tests and later cells.
     """
+    global banner_facts
     lesson = find_lesson(lesson_id)
     chosen = profile.get_profile()  # also sets the offline switches in the fast profile
     profile.quiet_logging()
@@ -57,7 +59,7 @@ def setup_lesson(lesson_id: str, seed: int = 0) -> dict:
     from utils.plots import use_course_style
 
     use_course_style()
-    facts = {
+    facts = banner_facts = {
         "lesson": f"{lesson.id} · {lesson.title}",
         "profile": chosen,
         "device": profile.device(),
@@ -70,4 +72,3 @@ def setup_lesson(lesson_id: str, seed: int = 0) -> dict:
     print("\n".join(f"{key:<{width}} : {value}" for key, value in facts.items()))
     if chosen == "fast":
         print("fast profile: offline, CPU-sized models and data; every substitution is printed below.")
-    return facts

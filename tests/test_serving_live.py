@@ -1,0 +1,59 @@
+"""The service as users run it: ``course serve`` in a child process (real uvicorn) on 127.0.0.1."""
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("uvicorn")
+
+from utils.serving import build_tiny_classifier, start_background  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    model_dir = build_tiny_classifier(tmp_path_factory.mktemp("models") / "tiny-live")
+    with start_background(model_dir, max_wait_ms=50, log_level="warning", timeout=120) as running:
+        yield running
+
+
+def _metric(text: str, name: str) -> float:
+    match = re.search(rf"^{re.escape(name)} ([0-9.e+]+)$", text, re.MULTILINE)
+    assert match, f"{name} missing from /metrics"
+    return float(match.group(1))
+
+
+def test_concurrent_mixed_requests(service):
+    good = [{"text": f"a great film number {i}"} for i in range(48)]
+    bad = [{"text": ""}, {"text": 5}, {"texts": ["ok"] * 65}, {"text": "ok", "x": 1}] * 4
+
+    async def fire():
+        limits = httpx.Limits(max_connections=32)
+        async with httpx.AsyncClient(base_url=service.url, limits=limits, timeout=30) as client:
+            return await asyncio.gather(*(client.post("/predict", json=body) for body in good + bad))
+
+    answers = asyncio.run(fire())
+    assert [a.status_code for a in answers] == [200] * len(good) + [422] * len(bad)
+    versions = {a.json()["model_version"] for a in answers[: len(good)]}
+    assert len(versions) == 1 and versions.pop().startswith("tiny-live@")
+
+    metrics = httpx.get(f"{service.url}/metrics").text
+    batches = _metric(metrics, "serving_batch_size_count")
+    texts = _metric(metrics, "serving_batch_size_sum")
+    assert texts == len(good)
+    assert batches < len(good)  # concurrent requests shared forward passes
+    assert f'serving_requests_total{{endpoint="/predict",status="422"}} {float(len(bad))}' in metrics
+
+
+def test_page_health_and_graceful_stop(tmp_path):
+    model_dir = build_tiny_classifier(tmp_path / "tiny-stop")
+    running = start_background(model_dir, log_level="warning", timeout=120)
+    try:
+        assert httpx.get(f"{running.url}/health").json() == {"status": "ok"}
+        assert "<textarea" in httpx.get(running.url).text
+    finally:
+        code = running.stop()
+    assert code == 0, running.log()
+    assert not running.running()

@@ -1,0 +1,194 @@
+"""Learner notebooks from solution notebooks, the sync check, and the README lesson table.
+
+``solutions/NN-name.ipynb`` is the source. In its code cells, the lines from ``# BEGIN SOLUTION`` to
+``# END SOLUTION`` (inclusive) become a placeholder at the same indentation::
+
+    def count_vowels(text):
+        # BEGIN SOLUTION                  def count_vowels(text):
+        return sum(...)          →            # YOUR CODE HERE
+        # END SOLUTION                        raise NotImplementedError("write your solution here")
+
+Outputs and execution counts are cleared, cell ids kept, notebook metadata reduced to the kernel.
+The first cell of every notebook (both folders) is the generated Colab install cell.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["BuildError", "strip_solutions", "learner_notebook", "colab_cell_source", "build_all",
+           "readme_table", "update_readme", "course_settings", "REPO_ROOT"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+PLACEHOLDER = ("# YOUR CODE HERE", 'raise NotImplementedError("write your solution here")')
+COLAB_MARKER = "# Colab setup"
+COLAB_CELL_ID = "colab-setup"
+README_START, README_END = "<!-- lessons:start -->", "<!-- lessons:end -->"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+_DROPPED_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
+
+
+class BuildError(ValueError):
+    """A solution notebook cannot be turned into a learner notebook."""
+
+
+def strip_solutions(source: str, where: str = "cell") -> str:
+    """Replace each ``# BEGIN SOLUTION`` … ``# END SOLUTION`` block by the placeholder."""
+    out: list[str] = []
+    begin_line: int | None = None
+    for number, line in enumerate(source.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith(BEGIN):
+            if begin_line is not None:
+                raise BuildError(f"{where}: '{BEGIN}' on line {number} inside the block opened on line {begin_line}")
+            begin_line = number
+            indent = line[: len(line) - len(line.lstrip())]
+            out += [indent + text for text in PLACEHOLDER]
+        elif stripped.startswith(END):
+            if begin_line is None:
+                raise BuildError(f"{where}: '{END}' on line {number} without a '{BEGIN}' before it")
+            begin_line = None
+        elif begin_line is None:
+            out.append(line)
+    if begin_line is not None:
+        raise BuildError(f"{where}: '{BEGIN}' on line {begin_line} is never closed by '{END}'")
+    return "\n".join(out)
+
+
+def _stable_id(name: str, index: int) -> str:
+    return hashlib.sha1(f"{name}:{index}".encode()).hexdigest()[:8]
+
+
+def _with_ids(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Upgrade to nbformat 4.5 and give cells without an id a stable one."""
+    nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 0), 5)
+    for index, cell in enumerate(nb.cells):
+        if not cell.get("id"):
+            cell["id"] = _stable_id(name, index)
+    return nb
+
+
+def learner_notebook(solution: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
+    """The learner version of a solution notebook (the input is not modified)."""
+    nb = _with_ids(copy.deepcopy(solution), name)
+    for index, cell in enumerate(nb.cells):
+        for key in _DROPPED_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.source = strip_solutions(cell.source, f"{name}, cell {index} (id {cell.id})")
+            cell.outputs = []
+            cell.execution_count = None
+    metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    if "course" in solution.metadata:
+        metadata["course"] = copy.deepcopy(solution.metadata["course"])
+    nb.metadata = nbformat.from_dict(metadata)
+    return nb
+
+
+def course_settings(root: str | os.PathLike = REPO_ROOT) -> dict:
+    """``[tool.course]`` of pyproject.toml: ``repository`` (owner/name slug) and ``branch``."""
+    pyproject = Path(root) / "pyproject.toml"
+    with pyproject.open("rb") as f:
+        settings = tomllib.load(f).get("tool", {}).get("course", {})
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", settings.get("repository", "")):
+        raise BuildError(f"{pyproject}: [tool.course] repository must look like 'owner/name'")
+    return {"repository": settings["repository"], "branch": settings.get("branch", "main")}
+
+
+def colab_cell_source(root: str | os.PathLike = REPO_ROOT) -> str:
+    """The install cell: on Colab, clone the course, install it and work in ``notebooks/``."""
+    s = course_settings(root)
+    folder = "/content/" + s["repository"].split("/")[1]
+    return f'''{COLAB_MARKER} (generated by `course build`; it does nothing outside Google Colab).
+import os, subprocess, sys
+if "google.colab" in sys.modules:
+    if not os.path.isdir("{folder}"):
+        subprocess.run(["git", "clone", "--depth", "1", "--branch", "{s["branch"]}",
+                        "https://github.com/{s["repository"]}", "{folder}"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "{folder}"], check=True)
+    sys.path.insert(0, "{folder}")
+    os.chdir("{folder}/notebooks")'''
+
+
+def _with_colab_cell(nb: nbformat.NotebookNode, source: str) -> nbformat.NotebookNode:
+    """Make the first cell the Colab install cell (replace an outdated one, else insert it)."""
+    cell = nbformat.v4.new_code_cell(source)
+    cell.id = COLAB_CELL_ID
+    first = nb.cells[0] if nb.cells else None
+    if first is not None and first.cell_type == "code" and first.source.startswith(COLAB_MARKER):
+        if first.source == source and first.get("id") == COLAB_CELL_ID:
+            return nb
+        cell.outputs, cell.execution_count = first.get("outputs", []), first.get("execution_count")
+        nb.cells[0] = cell
+    else:
+        nb.cells.insert(0, cell)
+    return nb
+
+
+def _text(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def build_all(check: bool = False, root: str | os.PathLike = REPO_ROOT) -> list[str]:
+    """Write ``notebooks/`` from ``solutions/`` (and normalise the solutions' first cell).
+
+    With ``check=True`` nothing is written and the out-of-sync files are returned; otherwise the
+    files written are returned. A learner notebook without a solution counts as out of sync.
+    """
+    root = Path(root)
+    solutions, notebooks = root / "solutions", root / "notebooks"
+    source = colab_cell_source(root)
+    changed: list[str] = []
+    names = sorted(p.name for p in solutions.glob("*.ipynb")) if solutions.is_dir() else []
+    for name in names:
+        sol_path, nb_path = solutions / name, notebooks / name
+        raw = sol_path.read_text(encoding="utf-8")
+        solution = _with_colab_cell(_with_ids(nbformat.reads(raw, as_version=4), name), source)
+        targets = {sol_path: _text(solution), nb_path: _text(learner_notebook(solution, f"solutions/{name}"))}
+        for path, text in targets.items():
+            current = path.read_text(encoding="utf-8") if path.exists() else None
+            if current != text:
+                changed.append(str(path.relative_to(root)))
+                if not check:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(text, encoding="utf-8")
+    if check and notebooks.is_dir():
+        changed += [f"notebooks/{p.name}" for p in sorted(notebooks.glob("*.ipynb")) if p.name not in names]
+    return changed
+
+
+def readme_table(root: str | os.PathLike = REPO_ROOT) -> str:
+    """The README lesson map (Markdown) from ``utils/lessons.toml`` and the repository slug."""
+    from utils.lesson import lessons
+
+    s = course_settings(root)
+    badge = "https://colab.research.google.com/assets/colab-badge.svg"
+    rows = ["| # | Lesson | Level | Topics | Runtime (fast / full) | Colab |",
+            "|---|---|---|---|---|---|"]
+    for lesson in lessons():
+        colab = f"https://colab.research.google.com/github/{s['repository']}/blob/{s['branch']}/notebooks/{lesson.slug}.ipynb"
+        rows.append(f"| {lesson.id} | [{lesson.title}](notebooks/{lesson.slug}.ipynb) | {lesson.level} "
+                    f"| {lesson.topics} | {lesson.fast} / {lesson.full} | [![Open in Colab]({badge})]({colab}) |")
+    return "\n".join(rows)
+
+
+def update_readme(check: bool = False, root: str | os.PathLike = REPO_ROOT) -> bool:
+    """Rewrite the lesson table between the README markers; True when it changed (or would)."""
+    readme = Path(root) / "README.md"
+    if not readme.exists():
+        raise BuildError(f"{readme} does not exist")
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise BuildError(f"{readme}: add the lines {README_START} and {README_END} around the lesson table")
+    new = text[: start + len(README_START)] + "\n" + readme_table(root) + "\n" + text[end:]
+    if new != text and not check:
+        readme.write_text(new, encoding="utf-8")
+    return new != text

@@ -1,0 +1,119 @@
+"""The ``course`` command. It parses arguments and dispatches; the work lives in the modules.
+
+Exit codes: 0 ok, 1 failures or out of sync, 2 usage errors.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description="Hands-On NLP with Transformers: course tools.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("fetch", help="download and verify the offline resources, build the stand-ins")
+    p.add_argument("--roles", nargs="+", metavar="ROLE", help="only these roles (default: all)")
+    p.add_argument("--no-standins", action="store_true", help="skip training the stand-in models")
+    p.add_argument("--cache", metavar="DIR", help="cache folder (default: the course cache)")
+    p.add_argument("--force", action="store_true", help="unpack and rebuild even when cached")
+
+    p = sub.add_parser("build", help="write notebooks/ from solutions/")
+    p.add_argument("--check", action="store_true", help="write nothing; fail when out of sync")
+
+    p = sub.add_parser("readme", help="rewrite the lesson table in README.md")
+    p.add_argument("--check", action="store_true", help="write nothing; fail when it differs")
+
+    p = sub.add_parser("grade", help="execute and grade submitted notebooks")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders of notebooks")
+    p.add_argument("--out", metavar="DIR", default="grades", help="report folder (default: grades)")
+    p.add_argument("--cell-timeout", type=float, default=120, metavar="S", help="seconds per cell (120)")
+    p.add_argument("--timeout", type=float, default=900, metavar="S", help="seconds per notebook (900)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (1)")
+
+    p = sub.add_parser("progress", help="run your notebooks and show which exercises pass")
+    p.add_argument("folder", nargs="?", default="notebooks", help="folder of notebooks (default: notebooks)")
+    p.add_argument("--cell-timeout", type=float, default=120, metavar="S", help="seconds per cell (120)")
+
+    sub.add_parser("serve", help="serve a saved classifier over HTTP (course serve --help)", add_help=False)
+    return parser
+
+
+def _fetch(args) -> int:
+    from utils.resources import fetch
+
+    try:
+        rows = fetch(roles=args.roles, standins=not args.no_standins, cache=args.cache, force=args.force)
+    except Exception as exc:  # a download, checksum or build step failed: report it, no traceback
+        print(f"course fetch: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 1 if any("fail" in str(row.get("status", "")).lower() for row in rows or []) else 0
+
+
+def _build(args) -> int:
+    from utils.build import build_all
+
+    changed = build_all(check=args.check)
+    if args.check:
+        for path in changed:
+            print(f"out of sync: {path}")
+        print("notebooks are in sync" if not changed else "run `course build` to regenerate")
+        return 1 if changed else 0
+    print("\n".join(f"wrote {path}" for path in changed) or "nothing to do")
+    return 0
+
+
+def _readme(args) -> int:
+    from utils.build import update_readme
+
+    changed = update_readme(check=args.check)
+    if args.check:
+        print("README lesson table is out of date; run `course readme`" if changed else "README is up to date")
+        return 1 if changed else 0
+    print("README.md updated" if changed else "README.md already up to date")
+    return 0
+
+
+def _grade(args) -> int:
+    from utils.grader import grade, write_reports
+
+    results = grade(args.paths, timeout_cell=args.cell_timeout, timeout_total=args.timeout, jobs=args.jobs)
+    for result in results:
+        print(result.table(), end="\n\n")
+    written = write_reports(results, args.out)
+    print(f"reports: {Path(args.out) / 'grades.csv'} and {len(written) - 1} JSON file(s)")
+    return 0 if all(r.status == "graded" for r in results) else 1
+
+
+def _progress(args) -> int:
+    from utils.grader import progress
+
+    results = progress(args.folder, timeout_cell=args.cell_timeout)
+    complete = results and all(e.status == "correct" for r in results for e in r.exercises)
+    return 0 if complete else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``course`` console script; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "serve":
+        from utils.serving import cli_main
+
+        return int(cli_main(argv[1:]) or 0)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help exits 0, usage errors 2
+        return int(exc.code or 0)
+    handler = {"fetch": _fetch, "build": _build, "readme": _readme, "grade": _grade, "progress": _progress}
+    try:
+        return handler[args.command](args)
+    except (FileNotFoundError, ValueError) as exc:  # bad input: say what is wrong, no traceback
+        print(f"course {args.command}: error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, FileNotFoundError) else 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Loading a saved sequence-classification model for serving, and its version string.
+
+A model is served from a local folder written by ``save_pretrained`` (config, tokenizer, weights in
+safetensors). Nothing else is accepted: no pickled ``.bin`` weights, no remote code.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_ROLE = "sentiment-model"
+MAX_TOKENS = 256  # longer inputs are truncated to this many tokens before the forward pass
+
+
+def resolve_model_dir(model: str | Path) -> Path:
+    """Return a local model folder for ``model``: an existing folder path, or a resource role.
+
+    Roles go through ``utils.resources.checkpoint(role)``; when that gives a hub id (full profile),
+    the snapshot is fetched into the Hugging Face cache (safetensors files only).
+    """
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    if any(sep in str(model) for sep in ("/", "\\", ".")):  # roles are plain words like "sentiment-model"
+        raise FileNotFoundError(f"model folder not found: {path}")
+    try:
+        from utils.resources import checkpoint
+    except ImportError as err:  # the resource layer is optional for serving a folder
+        raise FileNotFoundError(f"{model!r} is neither a folder nor a known resource role") from err
+    resolved = str(checkpoint(str(model)))
+    local = Path(resolved).expanduser()
+    if local.is_dir():
+        return local.resolve()
+    from huggingface_hub import snapshot_download
+
+    patterns = ["*.json", "*.safetensors", "*.txt", "*.model"]
+    return Path(snapshot_download(resolved, allow_patterns=patterns))
+
+
+def weights_files(model_dir: Path) -> list[Path]:
+    """The safetensors weight files of ``model_dir``; a clear error when there are none."""
+    files = sorted(model_dir.glob("*.safetensors"))
+    if not files:
+        raise FileNotFoundError(
+            f"{model_dir} has no *.safetensors weights; re-save the model with "
+            "model.save_pretrained(folder) (safetensors is the default) — pickled .bin weights are refused"
+        )
+    return files
+
+
+def model_version(model_dir: Path) -> str:
+    """``<folder name>@<first 12 hex of sha256 over the weight files>``, e.g. ``tiny@3fa2b1c0d9e8``."""
+    digest = hashlib.sha256()
+    for file in weights_files(model_dir):
+        with open(file, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return f"{model_dir.name}@{digest.hexdigest()[:12]}"
+
+
+@dataclass
+class Classifier:
+    """A tokenizer + sequence-classification model pair with a thread-safe batched ``predict``."""
+
+    model_dir: Path
+    version: str
+    labels: list[str]
+    max_tokens: int = MAX_TOKENS
+    tokenizer: object = field(repr=False, default=None)
+    model: object = field(repr=False, default=None)
+    _lock: threading.Lock = field(repr=False, default_factory=threading.Lock)
+
+    def predict(self, texts: list[str]) -> list[list[float]]:
+        """Class probabilities for each text, computed in one forward pass."""
+        import torch
+
+        if not texts:
+            return []
+        encoded = self.tokenizer(
+            texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt"
+        )
+        with self._lock, torch.inference_mode():
+            logits = self.model(**encoded).logits
+        return torch.softmax(logits.float(), dim=-1).tolist()
+
+
+def load_classifier(model: str | Path, max_tokens: int = MAX_TOKENS) -> Classifier:
+    """Load ``model`` (folder or role) for CPU/GPU inference, safetensors only, no remote code."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from utils.profile import device
+
+    model_dir = resolve_model_dir(model)
+    version = model_version(model_dir)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
+    net = AutoModelForSequenceClassification.from_pretrained(
+        model_dir, use_safetensors=True, trust_remote_code=False
+    )
+    net.to(device()).eval()
+    id2label = net.config.id2label
+    labels = [str(id2label[i]) for i in range(net.config.num_labels)]
+    limit = min(max_tokens, getattr(tokenizer, "model_max_length", max_tokens) or max_tokens)
+    return Classifier(model_dir, version, labels, limit, tokenizer, net)
+
+
+def build_tiny_classifier(out_dir: str | Path, seed: int = 0) -> Path:
+    """Save a random 2-layer, 64-wide BERT classifier with a ~60-word vocabulary to ``out_dir``.
+
+    It predicts nothing meaningful; it exists so tests and demos of the service need no download.
+    """
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    words = (
+        "the a an this that it i you we they was is are be not no very so too and but or of to in "
+        "movie film story plot acting actor cast scene ending music great good fine fun loved "
+        "wonderful brilliant bad boring awful terrible dull hated weak worst best"
+    ).split()
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, *".,!?'\"-"]
+    tokenizer = BertTokenizer(vocab={token: i for i, token in enumerate(vocab)})
+    config = BertConfig(
+        vocab_size=len(vocab), hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=128, max_position_embeddings=512,
+        id2label={0: "negative", 1: "positive"}, label2id={"negative": 0, "positive": 1},
+    )
+    torch.manual_seed(seed)
+    out = Path(out_dir)
+    BertForSequenceClassification(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out

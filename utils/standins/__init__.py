@@ -1,0 +1,47 @@
+"""Stand-in models the course trains itself, for roles no registry archive can fill.
+
+``RECIPES`` maps a role to a module in this package. Each module provides
+``build(out_dir: Path) -> dict`` (train, save a model folder with a README.md card into ``out_dir``,
+return held-out metrics) and ``evaluate(model_dir) -> dict``. ``course fetch`` calls :func:`build`
+for each role; modules are imported only then, so this package stays cheap to import.
+``converted`` is not a recipe: it turns archive members into model folders without training.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+from pathlib import Path
+
+RECIPES = {
+    "sentiment-model": "sentiment",
+    "fill-mask-model": "fill_mask",
+    "ner-model": "ner",
+    "zero-shot-model": "zero_shot",
+    "qa-model": "qa",
+}
+
+
+def _module_name(role: str) -> str:
+    try:
+        return f"{__name__}.{RECIPES[role]}"
+    except KeyError:
+        raise ValueError(f"no stand-in recipe for role {role!r}; recipes exist for {', '.join(RECIPES)}") from None
+
+
+def available(role: str) -> bool:
+    """True when the recipe module of ``role`` exists (recipes are added one by one)."""
+    return importlib.util.find_spec(_module_name(role)) is not None
+
+
+def build(role: str, out_dir: Path | str) -> dict:
+    """Train the stand-in for ``role`` into ``out_dir``; write ``metrics.json``; return the metrics."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    metrics = importlib.import_module(_module_name(role)).build(out_dir)
+    if not isinstance(metrics, dict):
+        raise TypeError(f"{_module_name(role)}.build() returned {type(metrics).__name__}, expected a dict of metrics")
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, sort_keys=True, default=str) + "\n")
+    if not (out_dir / "README.md").is_file():
+        raise RuntimeError(f"{_module_name(role)}.build() wrote no README.md model card into {out_dir}")
+    return metrics

@@ -117,7 +117,7 @@ def graded():
     with ThreadPoolExecutor(2) as pool:
         batch = pool.submit(grader.grade, paths, timeout_cell=4, timeout_total=150,
                             exercises_dir=EXERCISES, jobs=2, show_progress=False)
-        stubborn = pool.submit(grader.grade, [FIXTURES / "99-stubborn.ipynb"], timeout_cell=2,
+        stubborn = pool.submit(grader.grade, [FIXTURES / "99-stubborn.ipynb"], timeout_cell=60,
                                timeout_total=15, exercises_dir=EXERCISES, show_progress=False)
         results = batch.result() + stubborn.result()
     return {Path(r.path).stem.split("-", 1)[1]: r for r in results}
@@ -214,3 +214,18 @@ def test_notebook_without_exercises_module(tmp_path):
     [r] = grader.grade([tmp_path], exercises_dir=EXERCISES, show_progress=False)
     assert r.status == "no exercises" and "lesson42.py" in r.reason
     assert time.perf_counter() - start < 2  # nothing was executed
+
+
+def test_reports_of_same_named_submissions_do_not_collide(tmp_path):
+    alice, bob = (grader.Result(str(tmp_path / who / "99-demo.ipynb"), "99", "graded",
+                                exercises=[grader.ExerciseResult("q1", pts, 2, "correct")])
+                  for who, pts in (("alice", 2), ("bob", 0)))
+    names = {p.name for p in grader.write_reports([alice, bob], tmp_path / "out")}
+    assert names == {"alice__99-demo.json", "bob__99-demo.json", "grades.csv"}
+
+
+def test_a_learner_function_calling_exit_is_just_wrong(capsys):
+    import sys
+
+    _exercise().check(lambda x: sys.exit(1))
+    assert capsys.readouterr().out == "✗ q9: your code raised SystemExit: 1\n"

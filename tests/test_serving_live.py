@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 
 import pytest
 
@@ -47,13 +48,16 @@ def test_concurrent_mixed_requests(service):
     assert f'serving_requests_total{{endpoint="/predict",status="422"}} {float(len(bad))}' in metrics
 
 
-def test_page_health_and_graceful_stop(tmp_path):
-    model_dir = build_tiny_classifier(tmp_path / "tiny-stop")
-    running = start_background(model_dir, log_level="warning", timeout=120)
-    try:
-        assert httpx.get(f"{running.url}/health").json() == {"status": "ok"}
-        assert "<textarea" in httpx.get(running.url).text
-    finally:
-        code = running.stop()
-    assert code == 0, running.log()
-    assert not running.running()
+def test_page_and_health(service):
+    assert httpx.get(f"{service.url}/health").json() == {"status": "ok"}
+    assert "<textarea" in httpx.get(service.url).text
+    assert httpx.get(f"{service.url}/ready").json()["batching"] is True
+
+
+def test_stop_is_graceful(service):  # last: it ends the module's service
+    code = service.stop(timeout=15)
+    # uvicorn re-raises SIGTERM after its shutdown completes; SIGKILL (-9) would mean it hung
+    assert code in (0, -signal.SIGTERM), service.log()
+    assert not service.running()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{service.url}/health", timeout=2)

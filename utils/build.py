@@ -92,9 +92,9 @@ def learner_notebook(solution: nbformat.NotebookNode, name: str = "notebook") ->
     return nb
 
 
-def course_settings(root: str | os.PathLike = REPO_ROOT) -> dict:
+def course_settings(root: str | os.PathLike | None = None) -> dict:
     """``[tool.course]`` of pyproject.toml: ``repository`` (owner/name slug) and ``branch``."""
-    pyproject = Path(root) / "pyproject.toml"
+    pyproject = Path(root or REPO_ROOT) / "pyproject.toml"
     with pyproject.open("rb") as f:
         settings = tomllib.load(f).get("tool", {}).get("course", {})
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", settings.get("repository", "")):
@@ -102,7 +102,7 @@ def course_settings(root: str | os.PathLike = REPO_ROOT) -> dict:
     return {"repository": settings["repository"], "branch": settings.get("branch", "main")}
 
 
-def colab_cell_source(root: str | os.PathLike = REPO_ROOT) -> str:
+def colab_cell_source(root: str | os.PathLike | None = None) -> str:
     """The install cell: on Colab, clone the course, install it and work in ``notebooks/``."""
     s = course_settings(root)
     folder = "/content/" + s["repository"].split("/")[1]
@@ -136,13 +136,13 @@ def _text(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def build_all(check: bool = False, root: str | os.PathLike = REPO_ROOT) -> list[str]:
+def build_all(check: bool = False, root: str | os.PathLike | None = None) -> list[str]:
     """Write ``notebooks/`` from ``solutions/`` (and normalise the solutions' first cell).
 
     With ``check=True`` nothing is written and the out-of-sync files are returned; otherwise the
     files written are returned. A learner notebook without a solution counts as out of sync.
     """
-    root = Path(root)
+    root = Path(root or REPO_ROOT)
     solutions, notebooks = root / "solutions", root / "notebooks"
     source = colab_cell_source(root)
     changed: list[str] = []
@@ -164,7 +164,7 @@ def build_all(check: bool = False, root: str | os.PathLike = REPO_ROOT) -> list[
     return changed
 
 
-def readme_table(root: str | os.PathLike = REPO_ROOT) -> str:
+def readme_table(root: str | os.PathLike | None = None) -> str:
     """The README lesson map (Markdown) from ``utils/lessons.toml`` and the repository slug."""
     from utils.lesson import lessons
 
@@ -179,9 +179,9 @@ def readme_table(root: str | os.PathLike = REPO_ROOT) -> str:
     return "\n".join(rows)
 
 
-def update_readme(check: bool = False, root: str | os.PathLike = REPO_ROOT) -> bool:
+def update_readme(check: bool = False, root: str | os.PathLike | None = None) -> bool:
     """Rewrite the lesson table between the README markers; True when it changed (or would)."""
-    readme = Path(root) / "README.md"
+    readme = Path(root or REPO_ROOT) / "README.md"
     if not readme.exists():
         raise BuildError(f"{readme} does not exist")
     text = readme.read_text(encoding="utf-8")

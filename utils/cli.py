@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("progress", help="run your notebooks and show which exercises pass")
     p.add_argument("folder", nargs="?", default="notebooks", help="folder of notebooks (default: notebooks)")
     p.add_argument("--cell-timeout", type=float, default=120, metavar="S", help="seconds per cell (120)")
+    p.add_argument("--timeout", type=float, default=900, metavar="S", help="seconds per notebook (900)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks run at once (1)")
 
     sub.add_parser("serve", help="serve a saved classifier over HTTP (course serve --help)", add_help=False)
     return parser
@@ -89,7 +91,7 @@ def _grade(args) -> int:
 def _progress(args) -> int:
     from utils.grader import progress
 
-    results = progress(args.folder, timeout_cell=args.cell_timeout)
+    results = progress(args.folder, timeout_cell=args.cell_timeout, timeout_total=args.timeout, jobs=args.jobs)
     complete = results and all(e.status == "correct" for r in results for e in r.exercises)
     return 0 if complete else 1
 

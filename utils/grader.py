@@ -34,13 +34,16 @@ from pathlib import Path
 from typing import Iterable
 
 import nbformat
+import psutil
 from tqdm.auto import tqdm
+
+from utils.exercises import EXERCISES_DIR
 
 __all__ = ["Result", "ExerciseResult", "grade", "grade_notebook", "write_reports", "progress",
            "lesson_of", "EXERCISES_DIR"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-EXERCISES_DIR = REPO_ROOT / "utils" / "exercises"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _LESSON_RE = re.compile(r"^(\d{2})(?:[-_.]|$)")
 
 # The hidden cell. Format fields are Python literals written by the grader.
@@ -72,15 +75,16 @@ def __course_grade(namespace, exercises_file={exercises_file!r}, result_file={re
         return
     limit = max(1.0, cell_timeout / max(1, len(exercises)) - 0.5)
     from utils.grading import MISSING as missing
-    previous = signal.signal(signal.SIGALRM, on_alarm)
+    alarm = hasattr(signal, "setitimer")  # per-exercise time limit (POSIX)
+    previous = signal.signal(signal.SIGALRM, on_alarm) if alarm else None
     try:
-        for i, ex in enumerate(exercises):
+        for ex in exercises:
             entry = {{"name": ex.name, "points": 0, "max_points": ex.points}}
             start = time.perf_counter()
             try:
-                signal.setitimer(signal.ITIMER_REAL, limit)
+                if alarm:
+                    signal.setitimer(signal.ITIMER_REAL, limit)
                 outcome = ex.evaluate(namespace.get(ex.target, missing))
-                signal.setitimer(signal.ITIMER_REAL, 0)
                 entry.update(outcome.to_dict())
             except GradingTimeout:
                 entry.update(status="timeout", message=f"grading took longer than {{limit:.0f}} s")
@@ -90,12 +94,14 @@ def __course_grade(namespace, exercises_file={exercises_file!r}, result_file={re
                 flush(report)
                 raise
             finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                if alarm:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
             entry["seconds"] = round(time.perf_counter() - start, 3)
             report["exercises"].append(entry)
             flush(report)
     finally:
-        signal.signal(signal.SIGALRM, previous)
+        if alarm:
+            signal.signal(signal.SIGALRM, previous)
     report["complete"] = True
     flush(report)
 import builtins as __course_builtins
@@ -152,7 +158,7 @@ class Result:
 
     def table(self) -> str:
         """A readable table: exercise, points, status, why."""
-        head = (f"{Path(self.path).name}: {_fmt(self.total)}/{_fmt(self.max_points)} points"
+        head = (f"{_display(self.path)}: {_fmt(self.total)}/{_fmt(self.max_points)} points"
                 f" [{self.status}{': ' + self.reason if self.reason else ''}]")
         rows = [(e.name, f"{_fmt(e.points)}/{_fmt(e.max_points)}", e.status, e.message)
                 for e in self.exercises]
@@ -161,6 +167,23 @@ class Result:
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
+
+
+def _display(path: str | os.PathLike) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _report_names(results: list[Result]) -> list[str]:
+    """Distinct JSON file names: ``alice__05-fine-tuning.json`` when several folders are graded."""
+    paths = [Path(r.path).resolve() for r in results]
+    if len({p.stem for p in paths}) == len(paths):
+        return [f"{p.stem}.json" for p in paths]
+    common = Path(os.path.commonpath([p.parent for p in paths]))
+    return ["__".join(p.relative_to(common).with_suffix("").parts) + ".json" for p in paths]
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -207,10 +230,8 @@ def _expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
 def _kill_tree(proc: subprocess.Popen) -> None:
     """Kill pytest and the kernel it started (the kernel runs in a session of its own)."""
     try:
-        import psutil
-
         children = psutil.Process(proc.pid).children(recursive=True)
-    except Exception:
+    except psutil.Error:
         children = []
     for child in children:
         try:
@@ -224,6 +245,56 @@ def _kill_tree(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+def _live_kernels(proc: subprocess.Popen) -> set[int]:
+    """Process ids of the running (not zombie) IPython kernels started by ``proc``."""
+    found = set()
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        return found
+    for child in children:
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(child.cmdline()):
+                found.add(child.pid)
+        except psutil.Error:
+            pass
+    return found
+
+
+def _report_complete(result_file: Path) -> bool:
+    return bool((_read_report(result_file) or {}).get("complete"))
+
+
+def _watch(proc: subprocess.Popen, timeout_total: float, result_file: Path,
+           grace: float = 5.0, poll: float = 0.25) -> tuple[bool, bool]:
+    """Wait for pytest; kill everything on the total timeout or when the kernel has died.
+
+    nbval notices a dead kernel only after a full cell timeout. When the kernel has gone before
+    the grading report is complete and pytest has not finished ``grace`` seconds later (as it
+    does at once when nbval itself stopped a stuck kernel), the kernel died: stop the run.
+    Returns ``(timed_out, kernel_died)``.
+    """
+    deadline = time.monotonic() + timeout_total
+    seen: set[int] = set()
+    gone_since = None
+    while proc.poll() is None:
+        now = time.monotonic()
+        if now > deadline:
+            _kill_tree(proc)
+            return True, False
+        alive = _live_kernels(proc)
+        seen |= alive
+        if alive or not seen or _report_complete(result_file):
+            gone_since = None
+        else:
+            gone_since = gone_since or now
+            if now - gone_since >= grace:
+                _kill_tree(proc)
+                return False, True
+        time.sleep(poll)
+    return False, False
+
+
 def _cell_failures(junit_xml: Path) -> tuple[int, list[str]]:
     """Number of failing cells and their short messages, from pytest's JUnit XML report."""
     if not junit_xml.exists():
@@ -232,8 +303,45 @@ def _cell_failures(junit_xml: Path) -> tuple[int, list[str]]:
     for case in ET.parse(junit_xml).getroot().iter("testcase"):
         for bad in [*case.findall("failure"), *case.findall("error")]:
             cell = case.get("name", "?").replace("::", " ").strip()
-            messages.append(f"{cell}: {(bad.get('message') or '').strip()[:200]}")
+            text = _ANSI.sub("", bad.get("message") or "").strip().splitlines()
+            messages.append(f"{cell}: {' '.join(line.strip() for line in text[:2])[:200]}")
     return len(messages), messages
+
+
+def _prepare(nb: nbformat.NotebookNode, folder: Path, exercises_file: Path, result_file: Path,
+             workdir: Path, timeout_cell: float) -> tuple[list[str], dict]:
+    """Write the copy with the grading cell and the kernel's startup file; the command and env."""
+    for cell in nb.cells:  # outputs play no part in grading; without them nbval compares nothing
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nb.cells.append(nbformat.v4.new_code_cell(_GRADING_CELL.format(
+        exercises_file=str(exercises_file), result_file=str(result_file),
+        repo_root=str(REPO_ROOT), cell_timeout=float(timeout_cell))))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    copy = workdir / "submission.ipynb"
+    nbformat.write(nb, copy)
+    startup = workdir / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-submission-folder.py").write_text(_STARTUP.format(folder=str(folder)))
+    (workdir / "pytest.ini").write_text("[pytest]\n")
+    env = dict(os.environ)
+    env.setdefault("COURSE_PROFILE", "fast")
+    env["IPYTHONDIR"] = str(workdir / "ipython")
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
+           f"--nbval-cell-timeout={timeout_cell:g}", "-p", "no:cacheprovider", "--noconftest",
+           "-c", str(workdir / "pytest.ini"), "--rootdir", str(workdir),
+           f"--junitxml={workdir / 'cells.xml'}", "-q", "-rN", str(copy)]
+    return cmd, env
+
+
+def _read_report(result_file: Path) -> dict | None:
+    try:
+        return json.loads(result_file.read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def grade_notebook(path: str | os.PathLike, timeout_cell: float = 120, timeout_total: float = 900,
@@ -255,51 +363,31 @@ def grade_notebook(path: str | os.PathLike, timeout_cell: float = 120, timeout_t
     except Exception as exc:
         return Result(str(path), lesson, "error", f"cannot load {exercises_file.name}: {exc}")
 
-    workdir = Path(tempfile.mkdtemp(prefix="course-grade-"))
+    # The report goes to a folder of its own: the kernel can learn where workdir is (IPYTHONDIR).
+    workdir, report_dir = Path(tempfile.mkdtemp(prefix="course-grade-")), Path(tempfile.mkdtemp())
     try:
-        result_file = workdir / f"{secrets.token_hex(16)}.json"
-        for cell in nb.cells:  # outputs play no part in grading; without them nbval compares nothing
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-        nb.cells.append(nbformat.v4.new_code_cell(_GRADING_CELL.format(
-            exercises_file=str(exercises_file), result_file=str(result_file),
-            repo_root=str(REPO_ROOT), cell_timeout=float(timeout_cell))))
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        copy = workdir / "submission.ipynb"
-        nbformat.write(nb, copy)
-        ipython_dir = workdir / "ipython"
-        startup = ipython_dir / "profile_default" / "startup"
-        startup.mkdir(parents=True)
-        (startup / "00-submission-folder.py").write_text(_STARTUP.format(folder=str(path.parent)))
-        (workdir / "pytest.ini").write_text("[pytest]\n")
-        junit = workdir / "cells.xml"
-        env = dict(os.environ)
-        env.setdefault("COURSE_PROFILE", "fast")
-        env["IPYTHONDIR"] = str(ipython_dir)
-        env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])])
-        env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
-        env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-        cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
-               f"--nbval-cell-timeout={timeout_cell:g}", "-p", "no:cacheprovider", "--noconftest",
-               "-c", str(workdir / "pytest.ini"), "--rootdir", str(workdir),
-               f"--junitxml={junit}", "-q", "-rN", str(copy)]
+        result_file = report_dir / f"{secrets.token_hex(16)}.json"
+        cmd, env = _prepare(nb, path.parent, exercises_file, result_file, workdir, timeout_cell)
         log = workdir / "pytest.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(cmd, cwd=path.parent, env=env, stdout=out, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
-            try:
-                proc.wait(timeout=timeout_total)
-                timed_out = False
-            except subprocess.TimeoutExpired:
-                _kill_tree(proc)
-                timed_out = True
-        failed, messages = _cell_failures(junit)
-        report = json.loads(result_file.read_text()) if result_file.exists() else None
+            timed_out, kernel_died = _watch(proc, timeout_total, result_file)
+        failed, messages = _cell_failures(workdir / "cells.xml")
+        report = _read_report(result_file)
         output = log.read_text(errors="replace")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(report_dir, ignore_errors=True)
+    result = _interpret(Result(str(path), lesson, "graded", exercises=expected, failed_cells=failed),
+                        report, messages, output, timed_out, kernel_died, timeout_cell, timeout_total)
+    result.seconds = time.perf_counter() - start
+    return result
 
-    result = Result(str(path), lesson, "graded", exercises=expected, failed_cells=failed)
+
+def _interpret(result: Result, report: dict | None, messages: list[str], output: str, timed_out: bool,
+               kernel_died: bool, timeout_cell: float, timeout_total: float) -> Result:
+    """Fill in points and status from the kernel's report and what pytest/nbval said."""
     if report is not None and report.get("load_error"):
         result.status, result.reason = "error", f"exercises module failed to load: {report['load_error']}"
         report = None
@@ -310,25 +398,29 @@ def grade_notebook(path: str | os.PathLike, timeout_cell: float = 120, timeout_t
                            graded[e.name]["status"], graded[e.name].get("message", ""))
             if e.name in graded else
             ExerciseResult(e.name, 0, e.max_points, "not graded", "grading stopped before this exercise")
-            for e in expected
+            for e in result.exercises
         ]
     cell_timeouts = [m for m in messages if "Timeout of" in m]
-    dead = "Kernel dead" in output or "DeadKernel" in output or "Kernel died" in output
+    complete = report is not None and report.get("complete")
     if timed_out:
         result.status, result.reason = "timeout", f"stopped after {timeout_total:g} s in total"
-    elif report is None and result.status != "error":
-        result.status = "crashed" if dead or messages else "error"
-        result.reason = ("the kernel died" if dead else
-                         messages[0] if messages else "no grading report; pytest said: " + output[-300:].strip())
+    elif result.status == "error":
+        pass  # the exercises module did not load in the kernel
+    elif not complete and kernel_died:
+        result.status, result.reason = "crashed", "the kernel died (the Python process exited or crashed)"
+    elif not complete and cell_timeouts:
+        result.status, result.reason = "timeout", cell_timeouts[0]
+    elif not complete:
+        result.status = "error"
+        result.reason = messages[0] if messages else "no grading report; pytest said: " + output[-300:].strip()
     elif cell_timeouts:
         result.status = "timeout"
         result.reason = f"{len(cell_timeouts)} cell(s) ran past {timeout_cell:g} s"
-    elif failed:
-        result.reason = f"{failed} cell(s) raised errors"
+    elif result.failed_cells:
+        result.reason = f"{result.failed_cells} cell(s) raised errors"
     if report is None:
         for e in result.exercises:
             e.points, e.status, e.message = 0, "not graded", result.reason
-    result.seconds = time.perf_counter() - start
     return result
 
 
@@ -358,8 +450,8 @@ def write_reports(results: list[Result], out_dir: str | os.PathLike) -> list[Pat
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for r in results:
-        target = out / f"{Path(r.path).stem}.json"
+    for r, name in zip(results, _report_names(results)):
+        target = out / name
         target.write_text(json.dumps(r.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(target)
     columns = list(dict.fromkeys(f"{r.lesson}.{e.name}" for r in results for e in r.exercises))
@@ -367,7 +459,7 @@ def write_reports(results: list[Result], out_dir: str | os.PathLike) -> list[Pat
         writer = csv.DictWriter(f, ["file", "total", "max", *columns, "status", "reason"])
         writer.writeheader()
         for r in results:
-            row = {"file": r.path, "total": r.total, "max": r.max_points, "status": r.status,
+            row = {"file": _display(r.path), "total": r.total, "max": r.max_points, "status": r.status,
                    "reason": r.reason}
             row.update({f"{r.lesson}.{e.name}": e.points for e in r.exercises})
             writer.writerow(row)

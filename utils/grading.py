@@ -131,7 +131,7 @@ class Exercise:
             return outcome(NOT_ATTEMPTED, f"replace the placeholder in `{self.target}` with your code")
         except AssertionError as exc:  # Incorrect is an AssertionError
             return outcome(INCORRECT, str(exc) or "not the expected answer")
-        except Exception as exc:  # the learner's code failed on an input
+        except (Exception, SystemExit) as exc:  # the learner's code failed on an input
             return outcome(ERROR, f"your code raised {type(exc).__name__}: {exc}")
         return outcome(CORRECT)
 

@@ -297,6 +297,7 @@ def unpack(path: Path, spec: dict, dest: Path) -> None:
 def _publish(tmp: Path, final: Path, marker: dict) -> None:
     """Atomically move a finished folder into place (replacing an older one)."""
     (tmp / MARKER).write_text(json.dumps(marker, indent=1, sort_keys=True))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private
     old = None
     if final.exists():
         old = final.with_name(f".old-{final.name}-{os.getpid()}")
@@ -357,7 +358,7 @@ def _build_model(role: str, spec: dict, root: Path, data: dict, force: bool, sta
 
         if not standins or os.environ.get("COURSE_SKIP_STANDINS") == "1":
             return "skipped (stand-ins off)"
-        if not registry.available(role):
+        if not registry.available(fast["recipe"]):
             warnings.warn(f"stand-in recipe utils/standins/{fast['recipe']}.py does not exist yet; "
                           f"role {role!r} is not built", stacklevel=2)
             return "skipped (no recipe yet)"

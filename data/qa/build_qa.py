@@ -55,6 +55,8 @@ AUSTEN_BOOKS = {
     "na": ("northangerabbey", "Northanger Abbey"),
     "pe": ("persuasion", "Persuasion"),
 }
+# the archive's "Snow White" row holds the tale of Snow-White and Rose-Red
+GRIMM_TITLE_FIXES = {"Snow White": "Snow-White and Rose-Red"}
 MIN_WORDS, MAX_WORDS, TARGET_WORDS = 60, 200, 110
 SPLIT_SALT = "course-qa-v1"
 
@@ -201,7 +203,8 @@ def grimm_documents(whl: Path) -> dict[str, Document]:
         units = []
         for i, para in enumerate(p.strip() for p in re.split(r" {2,}", text) if p.strip()):
             units += [(s, " " if (i or j) else "") for j, s in enumerate(_sentences(para))]
-        docs[f"grimm:{slug}"] = Document(f"Grimm, {title}", "grimm", tuple(units))
+        label = GRIMM_TITLE_FIXES.get(title, title)
+        docs[f"grimm:{slug}"] = Document(f"Grimm, {label}", "grimm", tuple(units))
     return docs
 
 

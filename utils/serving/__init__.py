@@ -75,7 +75,7 @@ def cli_main(argv: Sequence[str] | None = None) -> int:
         model_dir = resolve_model_dir(args.model)
         weights_files(model_dir)
         reference = read_reference(args.reference) if args.reference else None
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError, RuntimeError) as err:  # RuntimeError: ResourceMissing
         print(f"course serve: {err}", file=sys.stderr)
         return 2
     import uvicorn

@@ -17,26 +17,20 @@ MAX_TOKENS = 256  # longer inputs are truncated to this many tokens before the f
 def resolve_model_dir(model: str | Path) -> Path:
     """Return a local model folder for ``model``: an existing folder path, or a resource role.
 
-    Roles go through ``utils.resources.checkpoint(role)``; when that gives a hub id (full profile),
-    the snapshot is fetched into the Hugging Face cache (safetensors files only).
+    Roles go through ``utils.resources.checkpoint(role)`` (the course cache in the fast profile, the
+    pinned hub snapshot in the full profile).
     """
     path = Path(model).expanduser()
     if path.is_dir():
         return path.resolve()
     if any(sep in str(model) for sep in ("/", "\\", ".")):  # roles are plain words like "sentiment-model"
         raise FileNotFoundError(f"model folder not found: {path}")
-    try:
-        from utils.resources import checkpoint
-    except ImportError as err:  # the resource layer is optional for serving a folder
-        raise FileNotFoundError(f"{model!r} is neither a folder nor a known resource role") from err
-    resolved = str(checkpoint(str(model)))
-    local = Path(resolved).expanduser()
-    if local.is_dir():
-        return local.resolve()
-    from huggingface_hub import snapshot_download
+    from utils.resources import checkpoint
 
-    patterns = ["*.json", "*.safetensors", "*.txt", "*.model"]
-    return Path(snapshot_download(resolved, allow_patterns=patterns))
+    local = Path(checkpoint(str(model)))
+    if not local.is_dir():
+        raise FileNotFoundError(f"role {model!r} resolved to {local}, which is not a folder")
+    return local.resolve()
 
 
 def weights_files(model_dir: Path) -> list[Path]:

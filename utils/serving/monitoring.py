@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, Info, disable_created_metrics,
                                generate_latest)
+from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
 disable_created_metrics()  # no *_created series: they double the output and no dashboard here reads them
 
@@ -162,8 +163,6 @@ class Monitor:
 
     # -- reading ---------------------------------------------------------------------------------
     def quality_now(self) -> dict:
-        from sklearn.metrics import accuracy_score, precision_recall_fscore_support
-
         out = {"count": self._feedback_total, "window": len(self._feedback)}
         if not self._feedback:
             return out | dict.fromkeys(("accuracy", "precision", "recall", "f1"))

@@ -29,9 +29,9 @@ def _module_name(role: str) -> str:
         raise ValueError(f"no stand-in recipe for role {role!r}; recipes exist for {', '.join(RECIPES)}") from None
 
 
-def available(role: str) -> bool:
-    """True when the recipe module of ``role`` exists (recipes are added one by one)."""
-    return importlib.util.find_spec(_module_name(role)) is not None
+def available(recipe: str) -> bool:
+    """True when the module ``utils/standins/<recipe>.py`` exists (recipes are added one by one)."""
+    return importlib.util.find_spec(f"{__name__}.{recipe}") is not None
 
 
 def build(role: str, out_dir: Path | str) -> dict:

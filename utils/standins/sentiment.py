@@ -21,7 +21,7 @@ CONFIG = {"train_examples": 4000, "epochs": 1, "lr": 1e-4, "batch_size": 32, "ma
 def _load_data():
     from utils.data import load
 
-    return load(DATA_ROLE)
+    return load(DATA_ROLE, small=False)
 
 
 def _label_map(dataset) -> list[int]:

@@ -12,23 +12,25 @@ Exit status 1 when the soak test sees a 5xx answer or a lost response (no answer
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
 import statistics
 import sys
 import time
+from collections import Counter as Tally
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import numpy as np
 import psutil
+import urllib3
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from utils.serving import DEFAULT_ROLE, start_background  # noqa: E402
 from utils.serving.app import MAX_BODY_BYTES, MAX_TEXT_CHARS, MAX_TEXTS  # noqa: E402
 
+JSON = {"content-type": "application/json"}
 FRAGMENTS = [
     "The acting is superb", "the plot drags in the middle", "I laughed more than I expected",
     "a tired script with no surprises", "the soundtrack carries every scene", "it never finds its tone",
@@ -44,39 +46,45 @@ def review(rng: random.Random) -> str:
     return ", and ".join(rng.sample(FRAGMENTS, rng.randint(1, 4))) + "."
 
 
-async def closed_loop(url: str, clients: int, seconds: float, make_request, seed: int = 0) -> dict:
-    """Run ``clients`` concurrent loops for ``seconds``; return answers by status, latencies, losses."""
-    statuses: dict[int, int] = {}
+def closed_loop(url: str, clients: int, seconds: float, make_request, seed: int = 0) -> dict:
+    """Run ``clients`` concurrent loops for ``seconds``; return answers by status, latencies, losses.
+
+    Clients are threads sharing a keep-alive ``urllib3`` pool without retries (a failed request is
+    counted as lost, not hidden); urllib3 costs ~0.5 ms of client CPU per request, so on a 2-core
+    machine the load generator leaves the cores to the service.
+    """
+    pool = urllib3.PoolManager(maxsize=clients, block=True, retries=False,
+                               timeout=urllib3.Timeout(connect=10, read=120))
+    statuses: Tally = Tally()
     latencies: list[float] = []
     lost: list[str] = []
-    sent = 0
+    sent = [0]
     deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
-    async def one_client(index: int, client: httpx.AsyncClient):
-        nonlocal sent
+    def one_client(index: int):
         rng = random.Random(seed * 1000 + index)
         while time.perf_counter() < deadline:
-            method, path, kwargs = make_request(rng)
+            method, path, body = make_request(rng)
             started = time.perf_counter()
-            sent += 1
+            sent[0] += 1
             try:
-                answer = await client.request(method, path, **kwargs)
-            except httpx.HTTPError as err:
+                answer = pool.request(method, url + path, body=body, headers=JSON if body else None)
+            except urllib3.exceptions.HTTPError as err:
                 lost.append(f"{type(err).__name__}: {err}")
                 continue
             latencies.append(time.perf_counter() - started)
-            statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+            statuses[answer.status] += 1
 
     started = time.perf_counter()
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        await asyncio.gather(*(one_client(i, client) for i in range(clients)))
+    with ThreadPoolExecutor(clients) as threads:
+        list(threads.map(one_client, range(clients)))
     elapsed = time.perf_counter() - started
-    return {"sent": sent, "statuses": statuses, "latencies": latencies, "lost": lost, "elapsed": elapsed}
+    pool.clear()
+    return {"sent": sent[0], "statuses": dict(statuses), "latencies": latencies, "lost": lost, "elapsed": elapsed}
 
 
 def predict_one(rng: random.Random):
-    return "POST", "/predict", {"json": {"text": review(rng)}}
+    return "POST", "/predict", json.dumps({"text": review(rng)}).encode()
 
 
 def summarise(run: dict) -> dict:
@@ -88,20 +96,20 @@ def summarise(run: dict) -> dict:
             "non_200": {str(k): v for k, v in run["statuses"].items() if k != 200}, "lost": len(run["lost"])}
 
 
-def compare(model: str, levels: list[int], seconds: float, warmup: float, rounds: int) -> list[dict]:
+def compare(model: str, levels: list[int], seconds: float, warmup: float, rounds: int, **options) -> list[dict]:
     """Throughput and latency of both services at each concurrency level, alternating runs."""
     rows = []
-    with start_background(model, batching=True, log_level="warning") as batched, \
-            start_background(model, batching=False, log_level="warning") as naive:
+    with start_background(model, batching=True, log_level="warning", **options) as batched, \
+            start_background(model, batching=False, log_level="warning", **options) as naive:
         services = {"naive": naive, "batching": batched}
         for service in services.values():
-            asyncio.run(closed_loop(service.url, 4, warmup, predict_one))
+            closed_loop(service.url, 4, warmup, predict_one)
         runs = [(c, r, mode) for c in levels for r in range(rounds) for mode in services]
         for clients, rnd, mode in tqdm(runs, desc="benchmark", unit="run"):
-            result = summarise(asyncio.run(closed_loop(services[mode].url, clients, seconds, predict_one, rnd)))
+            result = summarise(closed_loop(services[mode].url, clients, seconds, predict_one, rnd))
             rows.append({"mode": mode, "clients": clients, "round": rnd} | result)
         for mode, service in services.items():
-            batches = httpx.get(f"{service.url}/monitoring", timeout=60).json()["batches"]
+            batches = get_json(f"{service.url}/monitoring")["batches"]
             for row in rows:
                 if row["mode"] == mode:
                     row["mean_batch_size_overall"] = batches["mean_size"]
@@ -114,39 +122,44 @@ def soak_request(rng: random.Random):
     if roll < 0.55:
         return predict_one(rng)
     if roll < 0.70:
-        return "POST", "/predict", {"json": {"texts": [review(rng) for _ in range(rng.randint(2, 16))]}}
+        return "POST", "/predict", _json({"texts": [review(rng) for _ in range(rng.randint(2, 16))]})
     if roll < 0.95:
-        bad = rng.choice([
-            {"json": {"text": ""}}, {"json": {"text": "   \n"}}, {"json": {"text": "x" * (MAX_TEXT_CHARS + 1)}},
-            {"json": {"texts": ["ok"] * (MAX_TEXTS + 1)}}, {"json": {"text": 12}}, {"json": {"texts": "a"}},
-            {"json": {"text": "ok", "extra": True}}, {"json": ["not", "an", "object"]},
-            {"content": b'{"text": "\xff\xfe"}', "headers": {"content-type": "application/json"}},
-            {"content": b'{"text": ', "headers": {"content-type": "application/json"}},
-            {"content": b"x" * (MAX_BODY_BYTES + 10), "headers": {"content-type": "application/json"}},
-        ])
-        return "POST", "/predict", bad
+        return "POST", "/predict", rng.choice(BAD_BODIES)
     if roll < 0.98:
-        return "POST", "/feedback", {"json": {"items": [{"prediction_id": f"{rng.getrandbits(64):x}", "label": 0}]}}
-    return "GET", rng.choice(["/metrics", "/monitoring", "/health"]), {}
+        return "POST", "/feedback", _json({"items": [{"prediction_id": f"{rng.getrandbits(64):x}", "label": 0}]})
+    return "GET", rng.choice(["/metrics", "/monitoring", "/health"]), None
 
 
-def soak(model: str, seconds: float, clients: int = 32) -> dict:
+def _json(value) -> bytes:
+    return json.dumps(value).encode()
+
+
+BAD_BODIES = [  # each must get a 4xx
+    *map(_json, [{"text": ""}, {"text": "   \n"}, {"text": "x" * (MAX_TEXT_CHARS + 1)},
+                 {"texts": ["ok"] * (MAX_TEXTS + 1)}, {"text": 12}, {"texts": "a"}, {"text": "ok", "extra": True},
+                 ["not", "an", "object"], {"texts": ["fine", None]}]),
+    b'{"text": "\xff\xfe"}', b'{"text": ', b"x" * (MAX_BODY_BYTES + 10),
+]
+
+
+def get_json(url: str) -> dict:
+    answer = urllib3.request("GET", url, timeout=60, retries=False)
+    return json.loads(answer.data)
+
+
+def soak(model: str, seconds: float, clients: int = 32, **options) -> dict:
     """``seconds`` of mixed traffic at ``clients`` concurrency; RSS of the server sampled each second."""
-    with start_background(model, batching=True, log_level="warning") as service:
+    with start_background(model, batching=True, log_level="warning", **options) as service:
         server = psutil.Process(service.process.pid)
-        asyncio.run(closed_loop(service.url, 4, 3, predict_one))  # warm-up
+        closed_loop(service.url, 4, 3, predict_one)  # warm-up
         rss = [server.memory_info().rss]
-
-        async def run_with_sampling():
-            task = asyncio.create_task(closed_loop(service.url, clients, seconds, soak_request))
-            with tqdm(total=int(seconds), desc="soak", unit="s") as bar:
-                while not task.done():
-                    await asyncio.sleep(1)
-                    rss.append(server.memory_info().rss)
-                    bar.update(1)
-            return await task
-
-        run = asyncio.run(run_with_sampling())
+        with ThreadPoolExecutor(1) as runner, tqdm(total=int(seconds), desc="soak", unit="s") as bar:
+            task = runner.submit(closed_loop, service.url, clients, seconds, soak_request)
+            while not task.done():
+                time.sleep(1)
+                rss.append(server.memory_info().rss)
+                bar.update(1)
+            run = task.result()
         rss.append(server.memory_info().rss)
         mb = [r / 2**20 for r in rss]
         server_errors = sum(v for k, v in run["statuses"].items() if k >= 500)
@@ -156,7 +169,7 @@ def soak(model: str, seconds: float, clients: int = 32) -> dict:
                 "server_errors": server_errors, "lost": len(run["lost"]), "lost_examples": run["lost"][:5],
                 "rss_mb": {"start": round(mb[0], 1), "end": round(mb[-1], 1), "max": round(max(mb), 1),
                            "median_second_half": round(statistics.median(mb[len(mb) // 2:]), 1)},
-                "monitoring": httpx.get(f"{service.url}/monitoring", timeout=60).json()}
+                "monitoring": get_json(f"{service.url}/monitoring")}
 
 
 def print_table(rows: list[dict]) -> None:
@@ -184,14 +197,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=10.0, help="seconds per run")
     p.add_argument("--warmup", type=float, default=3.0)
     p.add_argument("--rounds", type=int, default=1, help="repeat each (level, mode) run; medians are reported")
+    p.add_argument("--torch-threads", type=int, default=0, help="forward-pass threads in both services")
+    p.add_argument("--max-wait-ms", type=float, default=5.0, help="batching service: wait for a batch to fill")
     p.add_argument("--soak", type=float, default=0, help="also run a soak test of this many seconds")
     p.add_argument("--skip-compare", action="store_true", help="only the soak test")
     p.add_argument("--out", type=Path, help="write the results as JSON here")
     args = p.parse_args(argv)
 
-    results: dict = {"model": args.model, "cpu_count": psutil.cpu_count(), "load_avg_start": psutil.getloadavg()}
+    options = {"torch_threads": args.torch_threads, "max_wait_ms": args.max_wait_ms}
+    results: dict = {"model": args.model, "options": options, "cpu_count": psutil.cpu_count(),
+                     "load_avg_start": psutil.getloadavg()}
     if not args.skip_compare:
-        rows = compare(args.model, args.concurrency, args.duration, args.warmup, args.rounds)
+        rows = compare(args.model, args.concurrency, args.duration, args.warmup, args.rounds, **options)
         print_table(rows)
         results["runs"], results["ratios"] = rows, ratios(rows)
         for clients, r in results["ratios"].items():
@@ -199,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"p95 {r['p95_batching_ms']:.0f} ms vs {r['p95_naive_ms']:.0f} ms")
     status = 0
     if args.soak:
-        results["soak"] = s = soak(args.model, args.soak)
+        results["soak"] = s = soak(args.model, args.soak, **options)
         print(f"soak {s['seconds']:.0f} s at {s['clients']} clients: {s['requests']} requests, "
               f"{s['answered']} answered, statuses {s['statuses']}, 5xx {s['server_errors']}, lost {s['lost']}, "
               f"RSS {s['rss_mb']['start']} -> {s['rss_mb']['end']} MB (max {s['rss_mb']['max']})")

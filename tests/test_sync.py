@@ -61,3 +61,9 @@ def test_a_learner_notebook_without_solution_is_reported(tmp_path):
     root, _ = _copy_of_repo(tmp_path)
     shutil.copy(FIXTURE, root / "notebooks" / "98-orphan.ipynb")
     assert "notebooks/98-orphan.ipynb" in build_all(check=True, root=root)
+
+
+def test_readme_lesson_table_is_current():
+    from utils.build import update_readme
+
+    assert not update_readme(check=True), "README lesson table is stale: run `course readme`"

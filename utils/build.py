@@ -172,10 +172,14 @@ def readme_table(root: str | os.PathLike | None = None) -> str:
     badge = "https://colab.research.google.com/assets/colab-badge.svg"
     rows = ["| # | Lesson | Level | Topics | Runtime (fast / full) | Colab |",
             "|---|---|---|---|---|---|"]
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
     for lesson in lessons():
         colab = f"https://colab.research.google.com/github/{s['repository']}/blob/{s['branch']}/notebooks/{lesson.slug}.ipynb"
-        rows.append(f"| {lesson.id} | [{lesson.title}](notebooks/{lesson.slug}.ipynb) | {lesson.level} "
-                    f"| {lesson.topics} | {lesson.fast} / {lesson.full} | [![Open in Colab]({badge})]({colab}) |")
+        rows.append(f"| {lesson.id} | [{cell(lesson.title)}](notebooks/{lesson.slug}.ipynb) | {cell(lesson.level)} "
+                    f"| {cell(lesson.topics)} | {cell(lesson.fast)} / {cell(lesson.full)} "
+                    f"| [![Open in Colab]({badge})]({colab}) |")
     return "\n".join(rows)
 
 

@@ -18,13 +18,13 @@ role           train     validation test   all data (fast profile: train / valid
 ============== ========= ========== ====== ======================================================
 movie-reviews  2,000     500        500    10,808 / 1,000 / 1,000 Rotten Tomatoes snippets
 sentiment-fine 2,000     500        500    8,605 / 1,000 / 1,000 VADER movie snippets
-news-topics    2,000     500        500    4,937 / 548 / 2,189 Reuters R8 stories
-newsgroups     2,000     500        500    10,164 / 1,129 / 7,528 posts
+news-topics    2,000     500        500    4,936 / 549 / 2,189 Reuters R8 stories
+newsgroups     2,000     500        500    10,163 / 1,130 / 7,528 posts
 tweets         2,000     500        500    4,944 / 500 / 1,000 tweets
 ner            1,000     300        300    1,694 / 300 / 400 tweets
-qa             all       all        all    as written in ``data/qa/course-qa.json``
-bias           2,000     500        500    see :func:`bias`
-lm-corpus      2,000     200        200    see :func:`lm_corpus`
+qa             all       all        all    the splits written in ``data/qa/course-qa.json``
+bias           2,000     500        500    7,934 / 1,000 / 1,000 paragraphs, statements, tweets
+lm-corpus      2,000     200        200    9,005 / 501 / 501 paragraphs (4.0 M characters)
 ============== ========= ========== ====== ======================================================
 """
 from __future__ import annotations
@@ -37,14 +37,13 @@ import re
 import tarfile
 import warnings
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
 
 from utils.profile import get_profile
-from utils.resources import announce, resource_path, role_spec
+from utils.resources import ResourceMissing, announce, resource_path, role_spec
 
 SEED = 0
 SMALL = {  # role -> (train, validation, test) caps of the lesson-sized subsets
@@ -94,7 +93,10 @@ def load(role: str, *, small: bool | None = None, **options) -> DatasetDict:
     if profile == "full" and "full" in spec:
         data = _FULL[role](spec["full"]["id"], spec["full"]["revision"], **options)
     else:
-        data = _FAST[spec["fast"]["loader"].split(".", 1)[1]](**options)
+        try:
+            data = _FAST[spec["fast"]["loader"].split(".", 1)[1]](**options)
+        except ResourceMissing as err:
+            raise ResourceMissing(f"load({role!r}): {err} (`course fetch --roles {role}` fetches just this role.)") from None
     announce(role)
     if small is None:
         small = profile == "fast"
@@ -442,11 +444,19 @@ def _full_qa(hub_id: str, revision: str) -> DatasetDict:
     return DatasetDict(train=train, validation=val, test=data["validation"])
 
 
+BABE_NAMES = ["non-biased", "biased"]  # BABE's integer labels: 0 = no bias by word choice, 1 = biased
+
+
 def _full_bias(hub_id: str, revision: str) -> DatasetDict:
-    """BABE sentence-level media-bias labels (``text``, ``label``); validation carved from train."""
+    """BABE v2 sentence-level media-bias labels (``text``, ``label``; 3.1k train / 1k test);
+    validation (10 %) carved from train; ``outlet``, ``topic`` and ``type`` are kept when present."""
     data = _hub(hub_id, revision)
-    data = data.remove_columns([c for c in data["train"].column_names if c not in ("text", "label")])
-    if not isinstance(data["train"].features["label"], ClassLabel):
+    keep = ("text", "label", "outlet", "topic", "type")
+    data = data.remove_columns([c for c in data["train"].column_names if c not in keep])
+    label = data["train"].features["label"]
+    if isinstance(label, Value) and label.dtype.startswith("int"):
+        data = data.cast_column("label", ClassLabel(names=BABE_NAMES))
+    elif not isinstance(label, ClassLabel):
         data = data.class_encode_column("label")
     if "test" not in data:
         rest, test = _carve(data["train"], 0.15)

@@ -107,12 +107,10 @@ def _read_marker(folder: Path) -> dict | None:
         return None
 
 
-def _missing(what: str, role: str | None = None) -> ResourceMissing:
-    target = f" {role}" if role else ""
-    return ResourceMissing(
-        f"{what} is not in the course cache ({cache_dir()}). "
-        f"Run `{FETCH_HINT}{target}` (or `{FETCH_HINT}` for everything) first; it needs network access once."
-    )
+def _missing(what: str, role: str | None = None, root: Path | None = None) -> ResourceMissing:
+    run = f"`{FETCH_HINT} --roles {role}` (or `{FETCH_HINT}` for everything)" if role else f"`{FETCH_HINT}`"
+    return ResourceMissing(f"{what} is not in the course cache ({root or cache_dir()}). "
+                           f"Run {run} first; it needs network access once.")
 
 
 def resource_path(name: str, member: str | None = None, *, cache: Path | str | None = None) -> Path:
@@ -127,17 +125,17 @@ def resource_path(name: str, member: str | None = None, *, cache: Path | str | N
     if name in data["archives"]:
         folder = root / "unpacked" / name
         if _read_marker(folder) is None:
-            raise _missing(f"archive {name!r}")
+            raise _missing(f"archive {name!r}", root=root)
         path = folder / member if member else folder
         if not path.exists():
-            raise _missing(f"{member!r} of archive {name!r}")
+            raise _missing(f"{member!r} of archive {name!r}", root=root)
         return path
     spec = role_spec(name)
     fast = spec["fast"]
     if spec["kind"] in ("model", "tokenizer"):
         folder = root / "models" / name
         if _read_marker(folder) is None:
-            raise _missing(f"the {spec['kind']} folder for role {name!r}", name)
+            raise _missing(f"the {spec['kind']} folder for role {name!r}", name, root)
         return folder
     if "file" in fast:
         path = REPO_ROOT / fast["file"]
@@ -148,7 +146,7 @@ def resource_path(name: str, member: str | None = None, *, cache: Path | str | N
     try:
         return resource_path(archive, first, cache=cache)
     except ResourceMissing:
-        raise _missing(f"the data for role {name!r} (archive {archive!r})", name) from None
+        raise _missing(f"the data for role {name!r} (archive {archive!r})", name, root) from None
 
 
 def announce(role: str) -> None:
@@ -175,19 +173,32 @@ def checkpoint(role: str) -> str:
     if spec["kind"] == "data":
         raise ValueError(f"{role!r} is a data role: use utils.load({role!r})")
     if get_profile() == "full" and "full" in spec:
-        from huggingface_hub import snapshot_download
-
-        full = spec["full"]
-        path = snapshot_download(
-            full["id"],
-            revision=full["revision"],
-            # weights for frameworks the course does not use
-            ignore_patterns=["*.h5", "*.msgpack", "*.ot", "*.tflite", "*.onnx", "onnx/*", "coreml/*", "*.mlmodel"],
-        )
+        path = _hub_snapshot(spec["full"]["id"], spec["full"]["revision"], tokenizer_only=spec["kind"] == "tokenizer")
     else:
         path = str(resource_path(role))
     announce(role)
     return path
+
+
+# weights for frameworks the course does not use
+OTHER_FRAMEWORKS = ["*.h5", "*.msgpack", "*.ot", "*.tflite", "*.onnx", "onnx/*", "coreml/*", "*.mlmodel", "*.gguf"]
+TOKENIZER_FILES = ["*.json", "*.txt", "*.model", "*.tiktoken"]
+
+
+def _hub_snapshot(repo_id: str, revision: str, *, tokenizer_only: bool = False) -> str:
+    """``snapshot_download`` at ``revision``, skipping weights the course cannot use (and PyTorch
+    ``.bin`` files when the repository also has safetensors); returns the local folder."""
+    from huggingface_hub import list_repo_files, snapshot_download
+
+    if tokenizer_only:
+        return snapshot_download(repo_id, revision=revision, allow_patterns=TOKENIZER_FILES)
+    ignore = list(OTHER_FRAMEWORKS)
+    try:
+        if any(f.endswith(".safetensors") for f in list_repo_files(repo_id, revision=revision)):
+            ignore += ["*.bin", "*.pt", "*.pth"]
+    except Exception:  # offline with a warm hub cache: snapshot_download resolves it locally
+        pass
+    return snapshot_download(repo_id, revision=revision, ignore_patterns=ignore)
 
 
 # ------------------------------------------------------------------------------- archives: I/O
@@ -319,18 +330,20 @@ def _fetch_archive(name: str, spec: dict, root: Path, force: bool) -> str:
     archive_dir = root / "archives"
     archive_dir.mkdir(parents=True, exist_ok=True)
     stored = archive_dir / spec["filename"]
-    status = "unpacked"
+    status = ""
     if stored.exists():
         try:
             verify(stored, spec)
         except ChecksumError as err:
             warnings.warn(f"{err} Downloading it again.", stacklevel=2)
     if not stored.exists():
+        start = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix=".download-", dir=archive_dir) as tmp:
             got = download(spec, Path(tmp))
             verify(got, spec)  # before anything is unpacked
             os.replace(got, stored)
-        status = "downloaded, unpacked"
+        status = f"downloaded {time.perf_counter() - start:.1f}s, "
+    start = time.perf_counter()
     (root / "unpacked").mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=root / "unpacked"))
     try:
@@ -338,7 +351,7 @@ def _fetch_archive(name: str, spec: dict, root: Path, force: bool) -> str:
         _publish(tmp, final, _archive_marker(spec))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return status
+    return status + f"unpacked {time.perf_counter() - start:.1f}s"
 
 
 # ------------------------------------------------------------------------------- model folders
@@ -407,10 +420,35 @@ def fetch(roles: list[str] | str | None = None, *, cache: Path | str | None = No
     skips training the course's stand-in models. ``force`` re-unpacks and rebuilds cached entries.
     A warm cache makes this a no-op. Returns the summary rows (also printed as a table).
     """
-    from tqdm.auto import tqdm
-
     data = manifest_data or manifest()
     root = _root(cache)
+    previous = os.environ.get("COURSE_CACHE")
+    os.environ["COURSE_CACHE"] = str(root)  # recipes resolve checkpoint()/load() in this same cache
+    try:
+        return _fetch(roles, root, data, standins=standins, force=force)
+    finally:
+        if previous is None:
+            os.environ.pop("COURSE_CACHE")
+        else:
+            os.environ["COURSE_CACHE"] = previous
+
+
+STALE_AFTER_S = 6 * 3600
+
+
+def _sweep(root: Path) -> None:
+    """Remove temporary folders that a killed fetch left behind (old enough not to be in use)."""
+    now = time.time()
+    for folder in ("archives", "unpacked", "models"):
+        for entry in (root / folder).glob(".*-*"):
+            if entry.name.startswith((".tmp-", ".old-", ".download-")) and now - entry.stat().st_mtime > STALE_AFTER_S:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _fetch(roles, root: Path, data: dict, *, standins: bool, force: bool) -> list[dict]:
+    from tqdm.auto import tqdm
+
+    _sweep(root)
     names = list(data["roles"]) if roles is None else _as_list(roles)
     archive_names = [n for n in names if n in data["archives"]]
     wanted = _expand([n for n in names if n not in data["archives"]], data)
@@ -440,7 +478,7 @@ def fetch(roles: list[str] | str | None = None, *, cache: Path | str | None = No
 
 def _print_summary(rows: list[dict], root: Path) -> None:
     width = max([len(r["name"]) for r in rows] + [8])
-    print(f"\n{'resource':<{width}}  {'kind':<7}  {'status':<24}  seconds")
+    print(f"\n{'resource':<{width}}  {'kind':<7}  {'status':<34}  seconds")
     for r in rows:
-        print(f"{r['name']:<{width}}  {r['kind']:<7}  {r['status']:<24}  {r['seconds']:7.1f}")
+        print(f"{r['name']:<{width}}  {r['kind']:<7}  {r['status']:<34}  {r['seconds']:7.1f}")
     print(f"cache: {root}")

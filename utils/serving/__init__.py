@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", type=Path, help="drift reference texts (.txt one per line, or .jsonl)")
     p.add_argument("--reference-size", type=int, default=200,
                    help="without --reference: the first N predictions form the drift reference")
+    p.add_argument("--torch-threads", type=int, default=0,
+                   help="intra-op threads for the forward pass (0 = torch's default, one per core)")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--access-log", action="store_true", help="log every request")
     return p
@@ -80,6 +82,10 @@ def cli_main(argv: Sequence[str] | None = None) -> int:
         return 2
     import uvicorn
 
+    if args.torch_threads > 0:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     app = build(model_dir, batching=not args.no_batching, max_batch_size=args.max_batch_size,
                 max_wait_ms=args.max_wait_ms, max_queue=args.max_queue, window=args.window,
                 reference_size=args.reference_size, reference_texts=reference)
@@ -159,7 +165,7 @@ def start_background(
     """Start ``course serve`` in a child process and (by default) wait until the model is ready.
 
     ``options`` are the CLI's tuning flags with underscores: ``max_batch_size``, ``max_wait_ms``,
-    ``max_queue``, ``window``, ``reference_size``, ``log_level``.
+    ``max_queue``, ``window``, ``reference_size``, ``torch_threads``, ``log_level``.
     """
     port = port or free_port(host)
     tmp = tempfile.TemporaryDirectory(prefix="course-serve-")

@@ -144,6 +144,8 @@ class RequestGuard:
 
     @staticmethod
     async def _read_body(receive) -> bytes | None:
+        """The whole body, or None when it is over the limit (then read to the end and dropped,
+        so that the client, still sending, gets the 413 instead of a broken connection)."""
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -151,11 +153,12 @@ class RequestGuard:
                 return b"".join(chunks)
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > MAX_BODY_BYTES:
+            if size <= MAX_BODY_BYTES:
+                chunks.append(chunk)
+            elif size > 16 * MAX_BODY_BYTES:  # not worth reading further: answer now
                 return None
-            chunks.append(chunk)
             if not message.get("more_body", False):
-                return b"".join(chunks)
+                return None if size > MAX_BODY_BYTES else b"".join(chunks)
 
     @staticmethod
     def _replay(body: bytes, receive):

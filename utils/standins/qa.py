@@ -29,6 +29,8 @@ EPOCHS_COURSE = 2  # passes over the course train split (after the generated que
 LR = 1e-4
 BATCH = 16
 SHINGLE = 8        # a generated context sharing an 8-word run with a held-out passage is dropped
+GENERATED_WORDS = (40, 120)  # length range of the paragraphs used as generated contexts (short = cheap)
+FREEZE_LAYERS = 2  # embeddings and the lowest encoder layers stay fixed (faster steps)
 
 
 # ------------------------------------------------------------------------------------ metrics
@@ -232,19 +234,21 @@ def evaluate(model_dir: Path | str, split: str = "test") -> dict:
 
 
 # --------------------------------------------------------------------------------------- build
-def training_records(n_generated: int = SYNTHETIC, seed: int = 0) -> tuple[list[dict], list[dict]]:
+def training_records(n_generated: int = SYNTHETIC, seed: int = 0,
+                     words: tuple[int, int] = GENERATED_WORDS) -> tuple[list[dict], list[dict]]:
     """(generated records, course train records); held-out passages are excluded from generation."""
     from utils.data import load
 
     course = load("qa", small=False)
     held_out = [r["context"] for split in ("validation", "test") for r in course[split]]
     paragraphs = [t for split in load("lm-corpus", small=False).values() for t in split["text"]]
-    generated = generated_questions(paragraphs, n_generated, exclude=held_out, seed=seed) if n_generated else []
+    generated = generated_questions(paragraphs, n_generated, exclude=held_out, seed=seed,
+                                    min_words=words[0], max_words=words[1]) if n_generated else []
     return generated, list(course["train"])
 
 
 def build(out_dir: Path, *, n_generated: int = SYNTHETIC, course_epochs: int = EPOCHS_COURSE, lr: float = LR,
-          batch_size: int = BATCH, freeze_embeddings: bool = True, eval_split: str = "test") -> dict:
+          batch_size: int = BATCH, freeze_layers: int = FREEZE_LAYERS, eval_split: str = "test") -> dict:
     """Train the QA stand-in into ``out_dir`` (model, tokenizer, README.md card); return its metrics.
 
     Order of training: the generated questions once, then ``course_epochs`` passes over the course
@@ -265,8 +269,8 @@ def build(out_dir: Path, *, n_generated: int = SYNTHETIC, course_epochs: int = E
         gen_items = features(generated, tokenizer) if generated else []
         course_items = features(course, tokenizer)
         model = AutoModelForQuestionAnswering.from_pretrained(base)
-        if freeze_embeddings:
-            model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+        for module in [model.bert.embeddings, *model.bert.encoder.layer[:freeze_layers]]:
+            module.requires_grad_(False)
         gen_steps = -(-len(gen_items) // batch_size)
         course_steps = -(-len(course_items) // batch_size)
 
@@ -291,7 +295,8 @@ def build(out_dir: Path, *, n_generated: int = SYNTHETIC, course_epochs: int = E
               "from Jane Austen paragraphs (a sentence with a name, number, place, time, reason or noun "
               "phrase replaced by a wh-word; paragraphs sharing an 8-word run with a validation/test passage "
               "were skipped). Public-domain texts."),
-        recipe=(f"BertForQuestionAnswering from the MiniLM encoder, word embeddings frozen; windows of "
+        recipe=(f"BertForQuestionAnswering from the MiniLM encoder, embeddings and the lowest {freeze_layers} "
+                f"layers frozen; windows of "
                 f"{MAX_LENGTH} tokens with stride {STRIDE} (offset-mapping labels); AdamW lr {lr}, batch "
                 f"{batch_size}, 10 % warm-up then linear decay, gradient clipping 1.0. The saved tokenizer's "
                 f"model_max_length is {MAX_LENGTH}, so the pipeline reads contexts in {MAX_LENGTH}-token windows. "

@@ -106,14 +106,22 @@ def compare(model: str, levels: list[int], seconds: float, warmup: float, rounds
             closed_loop(service.url, 4, warmup, predict_one)
         runs = [(c, r, mode) for c in levels for r in range(rounds) for mode in services]
         for clients, rnd, mode in tqdm(runs, desc="benchmark", unit="run"):
+            server = psutil.Process(services[mode].process.pid)
+            cpu_before, batches_before = sum(server.cpu_times()[:2]), _batches(services[mode].url)
             result = summarise(closed_loop(services[mode].url, clients, seconds, predict_one, rnd))
+            # server CPU per answered request: less sensitive than req/s to other load on the machine
+            result["server_cpu_ms_per_request"] = (sum(server.cpu_times()[:2]) - cpu_before) * 1000 / max(result["ok"], 1)
+            batches_after = _batches(services[mode].url)
+            result["mean_batch_size"] = ((batches_after[1] - batches_before[1])
+                                         / max(batches_after[0] - batches_before[0], 1))
             rows.append({"mode": mode, "clients": clients, "round": rnd} | result)
-        for mode, service in services.items():
-            batches = get_json(f"{service.url}/monitoring")["batches"]
-            for row in rows:
-                if row["mode"] == mode:
-                    row["mean_batch_size_overall"] = batches["mean_size"]
     return rows
+
+
+def _batches(url: str) -> tuple[int, float]:
+    """(forward passes, texts) the service has run so far."""
+    batches = get_json(f"{url}/monitoring")["batches"]
+    return batches["count"], batches["count"] * (batches["mean_size"] or 0)
 
 
 def soak_request(rng: random.Random):
@@ -151,7 +159,7 @@ def soak(model: str, seconds: float, clients: int = 32, **options) -> dict:
     """``seconds`` of mixed traffic at ``clients`` concurrency; RSS of the server sampled each second."""
     with start_background(model, batching=True, log_level="warning", **options) as service:
         server = psutil.Process(service.process.pid)
-        closed_loop(service.url, 4, 3, predict_one)  # warm-up
+        closed_loop(service.url, clients, 5, predict_one)  # warm-up at full batch size: allocator at steady state
         rss = [server.memory_info().rss]
         with ThreadPoolExecutor(1) as runner, tqdm(total=int(seconds), desc="soak", unit="s") as bar:
             task = runner.submit(closed_loop, service.url, clients, seconds, soak_request)
@@ -168,15 +176,18 @@ def soak(model: str, seconds: float, clients: int = 32, **options) -> dict:
                                                                       sorted(run["statuses"].items())},
                 "server_errors": server_errors, "lost": len(run["lost"]), "lost_examples": run["lost"][:5],
                 "rss_mb": {"start": round(mb[0], 1), "end": round(mb[-1], 1), "max": round(max(mb), 1),
-                           "median_second_half": round(statistics.median(mb[len(mb) // 2:]), 1)},
+                           "median_second_half": round(statistics.median(mb[len(mb) // 2:]), 1),
+                           "per_second": [round(m, 1) for m in mb]},
                 "monitoring": get_json(f"{service.url}/monitoring")}
 
 
 def print_table(rows: list[dict]) -> None:
-    print(f"{'mode':<9} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'non-200':>8} {'lost':>5}")
+    print(f"{'mode':<9} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'cpu ms/req':>10} "
+          f"{'batch':>6} {'non-200':>8} {'lost':>5}")
     for r in rows:
         print(f"{r['mode']:<9} {r['clients']:>7} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
-              f"{sum(r['non_200'].values()):>8} {r['lost']:>5}")
+              f"{r['server_cpu_ms_per_request']:>10.1f} {r['mean_batch_size']:>6.1f} {sum(r['non_200'].values()):>8} "
+              f"{r['lost']:>5}")
 
 
 def ratios(rows: list[dict]) -> dict:

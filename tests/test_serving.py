@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import time
@@ -69,6 +70,14 @@ def test_batch_equals_one_by_one(client):
     for b, s in zip(batch, single):  # padding inside a batch must not change a text's scores
         assert b["scores"]["positive"] == pytest.approx(s["scores"]["positive"], abs=1e-4)
     assert len({p["id"] for p in batch + single}) == 2 * len(REVIEWS)
+
+
+def test_length_sorted_chunks_keep_input_order(classifier):
+    small_chunks = dataclasses.replace(classifier, chunk_size=2)
+    texts = sorted(REVIEWS, key=len, reverse=True) + ["fine"]
+    together = small_chunks.predict(texts)
+    for text, probs in zip(texts, together):
+        assert probs == pytest.approx(classifier.predict([text])[0], abs=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -248,3 +257,20 @@ def test_micro_batcher_groups_orders_and_survives_errors():
         await batcher.stop()
 
     asyncio.run(scenario())
+
+
+def test_dockerfile_runs_the_service_cli(client):
+    """The container's CMD and HEALTHCHECK must match the real CLI and routes (no engine to build it here)."""
+    from pathlib import Path
+
+    from utils.serving import _parser
+
+    dockerfile = (Path(__file__).resolve().parents[1] / "Dockerfile").read_text()
+    cmd = json.loads(next(line for line in dockerfile.splitlines() if line.startswith("CMD "))[4:])
+    assert cmd[:3] == ["python", "-m", "utils.serving"]
+    args = _parser().parse_args(cmd[3:])
+    assert args.model == "/model" and args.host == "0.0.0.0"
+    health_path = dockerfile.split("HEALTHCHECK", 1)[1].split(f":{args.port}", 1)[1].split("'")[0]
+    assert client.get(health_path).status_code == 200
+    user = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("USER ")]
+    assert user and user[-1] not in ("root", "0")

@@ -128,11 +128,28 @@ def test_zero_shot_standin_runs_in_its_pipeline():
     assert earnings["labels"][0] == "earnings"
 
 
-def test_qa_standin_answers_obvious_questions():
-    from transformers import pipeline
+def test_question_answerer_returns_spans_of_the_context(tmp_path):
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
+    encoder = _cached("encoder")
+    tokenizer = AutoTokenizer.from_pretrained(encoder)
+    tokenizer.model_max_length = 32  # forces several windows
+    AutoModelForQuestionAnswering.from_pretrained(encoder).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    answerer = qa.QuestionAnswerer(tmp_path, max_answer_len=4, stride=8)
+    contexts = [PARAGRAPHS[0], "It happened in Denmark."]
+    answers = answerer(["Where did Elizabeth walk?", "Where?"], contexts)
+    for answer, context in zip(answers, contexts):
+        assert context[answer["start"]:answer["end"]] == answer["answer"] != ""
+        assert 0 < answer["score"] <= 1 and len(tokenizer.tokenize(answer["answer"])) <= 4
+    assert answerer(question="Where?", context=contexts[1]) == answers[1]
+    with pytest.raises(ValueError):
+        answerer(["a", "b"], ["only one context"] * 3)
+
+
+def test_qa_standin_answers_obvious_questions():
     folder = _cached("qa-model")
-    answerer = pipeline("question-answering", model=str(folder), device=-1)
+    answerer = qa.QuestionAnswerer(folder)
     context = ("Hamlet is a tragedy written by William Shakespeare around 1600. It is set in Denmark, "
                "where Prince Hamlet seeks revenge on his uncle Claudius.")
     who = answerer(question="Who wrote Hamlet?", context=context)

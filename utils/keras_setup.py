@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 __all__ = ["use_torch_backend", "keras_preset", "is_transformers_folder", "hf_preset_dir",
-           "linear_to_dense", "load_hf_classifier_head", "KAGGLE_PRESETS"]
+           "linear_to_dense", "load_hf_classifier_head", "masked_softmax", "installed_size_mb", "KAGGLE_PRESETS"]
 
 BACKEND = "torch"
 # Full profile: KerasHub's own presets (downloaded from Kaggle by ``from_preset``), one per role.
@@ -147,3 +147,23 @@ def load_hf_classifier_head(classifier, folder: str | os.PathLike, prefix: str =
         raise ValueError(f"head shapes differ: the Keras layer has {have}, the folder {[w.shape for w in new]} "
                          "(check num_classes)")
     layer.set_weights(new)
+
+
+def masked_softmax(scores, mask):
+    """Softmax of ``scores`` (batch, tokens[, 1]) over axis 1 with weight 0 where ``mask`` (batch, tokens) is False."""
+    from keras import ops
+
+    if len(scores.shape) == 3:
+        mask = ops.expand_dims(mask, -1)
+    return ops.softmax(ops.where(mask, scores, -1e9), axis=1)
+
+
+def installed_size_mb(distributions) -> float:
+    """Disk size in MB of the installed files of the named distributions (as listed in their RECORD)."""
+    from importlib import metadata
+
+    total = 0
+    for name in distributions:
+        files = metadata.distribution(name).files or []
+        total += sum(f.locate().stat().st_size for f in files if f.locate().is_file())
+    return total / 1e6

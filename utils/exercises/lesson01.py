@@ -65,7 +65,8 @@ def _sentiment():
 
     from utils.resources import checkpoint
 
-    classifier = pipeline("sentiment-analysis", model=checkpoint("sentiment-model"))
+    # on the CPU in both profiles: the learner's tensors come from a tokenizer, on the CPU
+    classifier = pipeline("sentiment-analysis", model=checkpoint("sentiment-model"), device="cpu")
     return classifier, classifier.tokenizer, classifier.model
 
 

@@ -40,7 +40,7 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-log = logging.getLogger("utils.serving")
+log = logging.getLogger("uvicorn.error.serving")  # shown with uvicorn's own messages
 
 Text = Annotated[StrictStr, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
 
@@ -195,10 +195,7 @@ class Service:
         monitor = Monitor(classifier.labels, classifier.version, window=self.window,
                           reference_size=self.reference_size)
         if reference_texts:
-            probs = []
-            for start in range(0, len(reference_texts), 32):
-                chunk = list(reference_texts[start:start + 32])
-                probs += await loop.run_in_executor(self.executor, classifier.predict, chunk)
+            probs = await loop.run_in_executor(self.executor, classifier.predict, list(reference_texts))
             monitor.set_reference([len(t) for t in reference_texts], [_argmax(p) for p in probs],
                                   f"reference set ({len(reference_texts)} texts)")
         if self.batching:

@@ -45,13 +45,13 @@ def weights_files(model_dir: Path) -> list[Path]:
 
 
 def model_version(model_dir: Path) -> str:
-    """``<folder name>@<first 12 hex of sha256 over the weight files>``, e.g. ``tiny@3fa2b1c0d9e8``."""
-    digest = hashlib.sha256()
-    for file in weights_files(model_dir):
-        with open(file, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    return f"{model_dir.name}@{digest.hexdigest()[:12]}"
+    """``<folder name>@<12 hex digits>``, e.g. ``tiny@3fa2b1c0d9e8``: the sha256 of the weights file
+    (of the shards' sha256s, in file-name order, when the weights are sharded)."""
+    from utils.resources import sha256_of
+
+    digests = [sha256_of(file) for file in weights_files(model_dir)]
+    digest = digests[0] if len(digests) == 1 else hashlib.sha256("\n".join(digests).encode()).hexdigest()
+    return f"{model_dir.name}@{digest[:12]}"
 
 
 @dataclass
@@ -62,22 +62,30 @@ class Classifier:
     version: str
     labels: list[str]
     max_tokens: int = MAX_TOKENS
+    chunk_size: int = 16
     tokenizer: object = field(repr=False, default=None)
     model: object = field(repr=False, default=None)
     _lock: threading.Lock = field(repr=False, default_factory=threading.Lock)
 
     def predict(self, texts: list[str]) -> list[list[float]]:
-        """Class probabilities for each text, computed in one forward pass."""
+        """Class probabilities for each text, in input order.
+
+        Texts are sorted by length and run in chunks of ``chunk_size``, so a short text is not
+        padded to the length of the longest one in a large batch.
+        """
         import torch
 
-        if not texts:
-            return []
-        encoded = self.tokenizer(
-            texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt"
-        )
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        probs: list = [None] * len(texts)
         with self._lock, torch.inference_mode():
-            logits = self.model(**encoded).logits
-        return torch.softmax(logits.float(), dim=-1).tolist()
+            for start in range(0, len(order), self.chunk_size):
+                chunk = order[start:start + self.chunk_size]
+                encoded = self.tokenizer([texts[i] for i in chunk], padding=True, truncation=True,
+                                         max_length=self.max_tokens, return_tensors="pt")
+                logits = self.model(**encoded.to(self.model.device)).logits
+                for i, row in zip(chunk, torch.softmax(logits.float(), dim=-1).tolist()):
+                    probs[i] = row
+        return probs
 
 
 def load_classifier(model: str | Path, max_tokens: int = MAX_TOKENS) -> Classifier:
@@ -96,7 +104,7 @@ def load_classifier(model: str | Path, max_tokens: int = MAX_TOKENS) -> Classifi
     id2label = net.config.id2label
     labels = [str(id2label[i]) for i in range(net.config.num_labels)]
     limit = min(max_tokens, getattr(tokenizer, "model_max_length", max_tokens) or max_tokens)
-    return Classifier(model_dir, version, labels, limit, tokenizer, net)
+    return Classifier(model_dir, version, labels, max_tokens=limit, tokenizer=tokenizer, model=net)
 
 
 def build_tiny_classifier(out_dir: str | Path, seed: int = 0) -> Path:

@@ -2,8 +2,9 @@
 
 * Prometheus (``GET /metrics``): request counts by endpoint and status, latency histogram,
   predicted-label counts, batch-size histogram, feedback count, rolling quality and drift gauges.
-* Quality: ``POST /feedback`` pairs a returned ``prediction_id`` with the true label; accuracy and
-  macro precision / recall / F1 (scikit-learn) are computed over the last ``window`` feedback items.
+* Quality: ``POST /feedback`` pairs a returned ``prediction_id`` with the true label; accuracy,
+  precision, recall and F1 over the last ``window`` feedback items come from the course's
+  ``utils.metrics.classification_metrics`` (two labels: scores of the second; more: macro averages).
 * Drift: population stability index (PSI) of the predicted-label distribution and of the input-length
   distribution (characters, reference-decile bins) in the last ``window`` predictions against a
   reference — a reference set given at start, else the first ``reference_size`` predictions.
@@ -17,9 +18,11 @@ from collections import OrderedDict, deque
 from typing import Sequence
 
 import numpy as np
+import sklearn.metrics  # noqa: F401  (loaded at start-up rather than on the first /monitoring call)
 from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, Info, disable_created_metrics,
                                generate_latest)
-from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+from utils.metrics import classification_metrics
 
 disable_created_metrics()  # no *_created series: they double the output and no dashboard here reads them
 
@@ -167,11 +170,9 @@ class Monitor:
         if not self._feedback:
             return out | dict.fromkeys(("accuracy", "precision", "recall", "f1"))
         truth, pred = zip(*self._feedback)
-        precision, recall, f1, _ = precision_recall_fscore_support(  # macro over labels seen
-            truth, pred, average="macro", zero_division=0
-        )
-        return out | {"accuracy": float(accuracy_score(truth, pred)), "precision": float(precision),
-                      "recall": float(recall), "f1": float(f1)}
+        one_hot = np.eye(len(self.labels))[list(pred)]  # the course's metric definitions take scores
+        scores = classification_metrics((one_hot, np.asarray(truth)))
+        return out | {key: scores[key] for key in ("accuracy", "precision", "recall", "f1")}
 
     def drift_now(self) -> dict:
         ref = self._reference

@@ -1,4 +1,4 @@
-"""Stand-in for the ``question-answering`` pipeline: MiniLM-L6 + a span head (BertForQuestionAnswering).
+"""Stand-in for the ``qa-model`` role (extractive QA): MiniLM-L6 + a span head (BertForQuestionAnswering).
 
 Training data (no SQuAD is reachable offline):
 
@@ -9,12 +9,14 @@ Training data (no SQuAD is reachable offline):
    context. Paragraphs that share any 8-word run with a validation or test passage of the course
    set are skipped, so no held-out passage is trained on.
 
-Held-out metric: SQuAD-style exact match and token F1 (:func:`squad_scores`) of the
-``question-answering`` pipeline on the test split of the course set.
+Held-out metric: SQuAD-style exact match and token F1 (:func:`squad_scores`) on the test split of
+the course set. transformers 5 removed ``pipeline("question-answering")``; :class:`QuestionAnswerer`
+runs a saved folder the way that pipeline did (windows with stride, best span by start + end logit).
 """
 from __future__ import annotations
 
 import collections
+import json
 import random
 import re
 import string
@@ -30,8 +32,10 @@ LR = 1e-4
 BATCH = 16
 SHINGLE = 8        # a generated context sharing an 8-word run with a held-out passage is dropped
 GENERATED_WORDS = (40, 120)  # length range of the paragraphs used as generated contexts (short = cheap)
-FREEZE_LAYERS = 2  # embeddings and the lowest encoder layers stay fixed (faster steps)
+FREEZE_LAYERS = 0  # embeddings and the lowest encoder layers stay fixed (faster steps)
+HEAD_LR_FACTOR = 30  # the new span head learns at 30 x the encoder's learning rate
 
+RECIPE_FILE = "recipe.json"  # the settings a folder was built with (read back by write_card)
 
 # ------------------------------------------------------------------------------------ metrics
 def normalize_answer(text: str) -> str:
@@ -212,14 +216,84 @@ def _batches(items: list[dict], tokenizer, batch_size: int, seed: int):
 
 
 # ---------------------------------------------------------------------------------- evaluation
-def predict(model_dir: Path | str, records: list[dict]) -> list[str]:
-    """Answers of ``pipeline("question-answering", model=model_dir)`` for SQuAD-style records."""
-    from transformers import pipeline
+class QuestionAnswerer:
+    """Extractive QA with a saved ``*ForQuestionAnswering`` folder, called like the old pipeline.
 
-    qa = pipeline("question-answering", model=str(model_dir), device=-1)
-    answers = []
-    for record in tqdm(records, desc="answer", unit="q", mininterval=5):
-        answers.append(qa(question=record["question"], context=record["context"])["answer"])
+    transformers 5 removed ``pipeline("question-answering")``; this does what it did: the context is
+    cut into windows of the tokenizer's ``model_max_length`` with ``stride`` overlap, and the answer is
+    the context span (at most ``max_answer_len`` tokens, start <= end) with the highest start + end
+    logit over all windows. ``score`` is that span's probability within its window.
+
+    >>> qa = QuestionAnswerer(model_dir)                                 # doctest: +SKIP
+    >>> qa(question="Who wrote Hamlet?", context="Hamlet is a play by William Shakespeare.")  # doctest: +SKIP
+    {'answer': 'William Shakespeare', 'score': 0.9, 'start': 20, 'end': 39}
+    """
+
+    def __init__(self, model_dir: Path | str, max_answer_len: int = 15, stride: int = STRIDE,
+                 batch_size: int = 16):
+        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+        if max_answer_len < 1:
+            raise ValueError(f"max_answer_len must be >= 1, got {max_answer_len}")
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        self.model = AutoModelForQuestionAnswering.from_pretrained(model_dir).eval()
+        self.max_answer_len, self.stride, self.batch_size = max_answer_len, stride, batch_size
+
+    def __call__(self, question: str | list[str], context: str | list[str]) -> dict | list[dict]:
+        """The best answer to ``question`` in ``context`` (lists: one answer per pair)."""
+        single = isinstance(question, str)
+        questions = [question] if single else list(question)
+        contexts = [context] * len(questions) if isinstance(context, str) else list(context)
+        if len(questions) != len(contexts):
+            raise ValueError(f"{len(questions)} questions but {len(contexts)} contexts")
+        if not questions or any(not q.strip() for q in questions) or any(not c.strip() for c in contexts):
+            raise ValueError("questions and contexts must be non-empty text")
+        best = [{"answer": "", "score": 0.0, "start": 0, "end": 0, "_logit": float("-inf")} for _ in questions]
+        enc = self.tokenizer(questions, contexts, truncation="only_second", stride=self.stride,
+                             max_length=self.tokenizer.model_max_length, return_overflowing_tokens=True,
+                             return_offsets_mapping=True)
+        for first in range(0, len(enc["input_ids"]), self.batch_size):
+            rows = list(range(first, min(first + self.batch_size, len(enc["input_ids"]))))
+            self._windows(enc, rows, contexts, best)
+        for answer in best:
+            del answer["_logit"]
+        return best[0] if single else best
+
+    def _windows(self, enc, rows: list[int], contexts: list[str], best: list[dict]) -> None:
+        import torch
+
+        batch = self.tokenizer.pad({k: [enc[k][i] for i in rows] for k in ("input_ids", "token_type_ids",
+                                                                            "attention_mask")},
+                                   return_tensors="pt")
+        with torch.inference_mode():
+            out = self.model(**batch)
+        length = batch["input_ids"].shape[1]
+        band = torch.triu(torch.ones(length, length, dtype=torch.bool)) & ~torch.triu(
+            torch.ones(length, length, dtype=torch.bool), diagonal=self.max_answer_len)
+        for j, i in enumerate(rows):
+            is_context = torch.tensor([s == 1 for s in enc.sequence_ids(i)] + [False] * (length - len(enc["input_ids"][i])))
+            start = out.start_logits[j].masked_fill(~is_context, float("-inf"))
+            end = out.end_logits[j].masked_fill(~is_context, float("-inf"))
+            scores = (start[:, None] + end[None, :]).masked_fill(~band, float("-inf"))
+            flat = int(scores.argmax())
+            s, e = divmod(flat, length)
+            logit = float(scores[s, e])
+            example = enc["overflow_to_sample_mapping"][i]
+            if logit > best[example]["_logit"]:
+                offsets = enc["offset_mapping"][i]
+                prob = float(torch.exp(start[s] + end[e] - torch.logsumexp(start, 0) - torch.logsumexp(end, 0)))
+                lo, hi = offsets[s][0], offsets[e][1]
+                best[example] = {"answer": contexts[example][lo:hi], "score": prob, "start": lo, "end": hi,
+                                 "_logit": logit}
+
+
+def predict(model_dir: Path | str, records: list[dict]) -> list[str]:
+    """Answers of :class:`QuestionAnswerer` for SQuAD-style records (tqdm progress)."""
+    answerer = QuestionAnswerer(model_dir)
+    answers, chunk = [], 16
+    for first in tqdm(range(0, len(records), chunk), desc="answer", unit="batch", mininterval=5):
+        part = records[first:first + chunk]
+        answers += [a["answer"] for a in answerer([r["question"] for r in part], [r["context"] for r in part])]
     return answers
 
 
@@ -248,7 +322,8 @@ def training_records(n_generated: int = SYNTHETIC, seed: int = 0,
 
 
 def build(out_dir: Path, *, n_generated: int = SYNTHETIC, course_epochs: int = EPOCHS_COURSE, lr: float = LR,
-          batch_size: int = BATCH, freeze_layers: int = FREEZE_LAYERS, eval_split: str = "test") -> dict:
+          batch_size: int = BATCH, freeze_layers: int = FREEZE_LAYERS, head_lr_factor: float = HEAD_LR_FACTOR,
+          eval_split: str = "test") -> dict:
     """Train the QA stand-in into ``out_dir`` (model, tokenizer, README.md card); return its metrics.
 
     Order of training: the generated questions once, then ``course_epochs`` passes over the course
@@ -258,6 +333,7 @@ def build(out_dir: Path, *, n_generated: int = SYNTHETIC, course_epochs: int = E
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     from utils.standins import _train
+    from utils.standins.zero_shot import fit
 
     out_dir = Path(out_dir)
     _train.prepare()
@@ -274,13 +350,14 @@ def build(out_dir: Path, *, n_generated: int = SYNTHETIC, course_epochs: int = E
         gen_steps = -(-len(gen_items) // batch_size)
         course_steps = -(-len(course_items) // batch_size)
 
-        def batches(_epoch):
+        def batches():
             if gen_items:
                 yield from _batches(gen_items, tokenizer, batch_size, seed=_train.SEED)
             for epoch in range(course_epochs):
                 yield from _batches(course_items, tokenizer, batch_size, seed=_train.SEED + 1 + epoch)
 
-        _train.train(model, batches, gen_steps + course_steps * course_epochs, lr=lr, desc="qa")
+        fit(model, batches(), gen_steps + course_steps * course_epochs, lr, head_lr_factor,
+            lambda batch: model(**batch).loss, desc="qa", head=("qa_outputs",))
         model.save_pretrained(out_dir)
         tokenizer.save_pretrained(out_dir)
     with _train.Timer() as eval_timer:
@@ -288,20 +365,34 @@ def build(out_dir: Path, *, n_generated: int = SYNTHETIC, course_epochs: int = E
     metrics.update(train_seconds=round(timer.seconds, 1), build_seconds=round(timer.seconds + eval_timer.seconds, 1),
                    train_questions_course=len(course),
                    train_questions_generated=len(generated))
+    settings = dict(generated=len(generated), course=len(course), course_epochs=course_epochs, lr=lr,
+                    batch_size=batch_size, freeze_layers=freeze_layers, head_lr_factor=head_lr_factor)
+    (out_dir / RECIPE_FILE).write_text(json.dumps(settings, indent=1) + "\n")
+    write_card(out_dir, metrics, settings)
+    return metrics
+
+
+def write_card(out_dir: Path, metrics: dict, settings: dict) -> None:
+    """The README.md model card of a built QA stand-in (``settings``: the recipe's numbers)."""
+    from utils.standins import _train
+
+    generated, course, course_epochs = settings["generated"], settings["course"], settings["course_epochs"]
+    lr, batch_size = settings["lr"], settings["batch_size"]
+    freeze_layers, head_lr_factor = settings["freeze_layers"], settings["head_lr_factor"]
     _train.write_card(
         out_dir, "MiniLM-L6 extractive QA (course stand-in)", "question-answering",
-        data=(f"the course's own QA set (`data/qa/course-qa.json`), train split ({len(course)} questions, "
-              f"{course_epochs} passes) after {len(generated)} cloze-style questions generated automatically "
+        data=(f"the course's own QA set (`data/qa/course-qa.json`), train split ({course} questions, "
+              f"{course_epochs} passes) after {generated} cloze-style questions generated automatically "
               "from Jane Austen paragraphs (a sentence with a name, number, place, time, reason or noun "
               "phrase replaced by a wh-word; paragraphs sharing an 8-word run with a validation/test passage "
               "were skipped). Public-domain texts."),
         recipe=(f"BertForQuestionAnswering from the MiniLM encoder, embeddings and the lowest {freeze_layers} "
-                f"layers frozen; windows of "
+                f"layers frozen, span head at {head_lr_factor} x the learning rate; windows of "
                 f"{MAX_LENGTH} tokens with stride {STRIDE} (offset-mapping labels); AdamW lr {lr}, batch "
                 f"{batch_size}, 10 % warm-up then linear decay, gradient clipping 1.0. The saved tokenizer's "
-                f"model_max_length is {MAX_LENGTH}, so the pipeline reads contexts in {MAX_LENGTH}-token windows. "
-                "Metrics: SQuAD-style exact match and token F1 of `pipeline(\"question-answering\")`."),
+                f"model_max_length is {MAX_LENGTH}, so contexts are read in {MAX_LENGTH}-token windows. "
+                "Metrics: SQuAD-style exact match and token F1 of `utils.standins.qa.QuestionAnswerer` (transformers 5 "
+                "has no question-answering pipeline; it loads with AutoModelForQuestionAnswering)."),
         metrics=metrics,
         licence="Weights derived from an Apache-2.0 model; training texts are public domain "
                 "(course QA set written for the course).")
-    return metrics

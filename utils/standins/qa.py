@@ -26,21 +26,25 @@ from tqdm.auto import tqdm
 
 MAX_LENGTH = 256   # tokens per window (question + context); also the saved tokenizer's model_max_length
 STRIDE = 64        # overlap between windows of a long context
-SYNTHETIC = 1200   # generated questions
+SYNTHETIC = 400    # generated questions
 EPOCHS_COURSE = 2  # passes over the course train split (after the generated questions)
 LR = 1e-4
 BATCH = 16
 SHINGLE = 8        # a generated context sharing an 8-word run with a held-out passage is dropped
 GENERATED_WORDS = (40, 120)  # length range of the paragraphs used as generated contexts (short = cheap)
-FREEZE_LAYERS = 0  # embeddings and the lowest encoder layers stay fixed (faster steps)
+FREEZE_LAYERS = 0  # the embeddings (always) and this many lowest encoder layers stay fixed
 HEAD_LR_FACTOR = 30  # the new span head learns at 30 x the encoder's learning rate
 
 RECIPE_FILE = "recipe.json"  # the settings a folder was built with (read back by write_card)
 
+
 # ------------------------------------------------------------------------------------ metrics
+_PUNCTUATION = set(string.punctuation) | set("‘’“”—–")
+
+
 def normalize_answer(text: str) -> str:
     """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
-    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation) | {"‘", "’", "“", "”"})
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
     text = re.sub(r"\b(a|an|the)\b", " ", text)
     return " ".join(text.split())
 
@@ -262,9 +266,8 @@ class QuestionAnswerer:
     def _windows(self, enc, rows: list[int], contexts: list[str], best: list[dict]) -> None:
         import torch
 
-        batch = self.tokenizer.pad({k: [enc[k][i] for i in rows] for k in ("input_ids", "token_type_ids",
-                                                                            "attention_mask")},
-                                   return_tensors="pt")
+        keys = [k for k in ("input_ids", "token_type_ids", "attention_mask") if k in enc]  # DistilBERT: no types
+        batch = self.tokenizer.pad({k: [enc[k][i] for i in rows] for k in keys}, return_tensors="pt")
         with torch.inference_mode():
             out = self.model(**batch)
         length = batch["input_ids"].shape[1]

@@ -107,6 +107,8 @@ async function refreshMonitoring() {
   $("m-batch").textContent = num(m.batches.mean_size, 1);
   $("m-feedback").textContent = m.quality.count;
   $("m-accuracy").textContent = num(m.quality.accuracy);
+  $("m-pr").textContent = m.quality.precision === null ? "–"
+    : num(m.quality.precision, 2) + " / " + num(m.quality.recall, 2);
   $("m-f1").textContent = num(m.quality.f1);
   $("m-label-psi").textContent = num(m.drift.label_psi);
   $("m-length-psi").textContent = num(m.drift.length_psi);

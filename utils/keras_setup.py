@@ -29,7 +29,7 @@ KAGGLE_PRESETS = {
 _NOISE = (  # harmless messages of the torch backend without JAX / TensorFlow
     ".*Failed to load jax profiler.*",
     ".*prefetch_buffer_size=.* is smaller than num_threads.*",
-    ".*data_adapter.*",
+    ".*`shuffle=True` was passed, but will be ignored since the data `x` was provided as a grain dataset.*",
 )
 
 

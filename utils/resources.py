@@ -356,7 +356,15 @@ def _fetch_archive(name: str, spec: dict, root: Path, force: bool) -> str:
 
 # ------------------------------------------------------------------------------- model folders
 def _model_marker(role: str, spec: dict, data: dict) -> dict:
-    return {"fast": spec["fast"], "sources": {a: data["archives"][a]["sha256"] for a in fast_archives(role, manifest_data=data)}}
+    """What a built folder was made from: its manifest entry, the source archives' hashes and, for a
+    stand-in, the fingerprint of its recipe code, so that editing a recipe rebuilds it."""
+    marker = {"fast": spec["fast"],
+              "sources": {a: data["archives"][a]["sha256"] for a in fast_archives(role, manifest_data=data)}}
+    if "recipe" in spec["fast"]:
+        from utils import standins
+
+        marker["recipe_sha256"] = standins.fingerprint(spec["fast"]["recipe"])
+    return marker
 
 
 def _build_model(role: str, spec: dict, root: Path, data: dict, force: bool, standins: bool) -> str:

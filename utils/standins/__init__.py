@@ -34,6 +34,21 @@ def available(recipe: str) -> bool:
     return importlib.util.find_spec(f"{__name__}.{recipe}") is not None
 
 
+def fingerprint(recipe: str) -> str | None:
+    """sha256 of the code a stand-in is built by (``<recipe>.py`` and the shared ``_train.py``);
+    ``None`` when the recipe does not exist. ``course fetch`` rebuilds a stand-in whose fingerprint
+    changed. (A change to a data loader does not count: run ``course fetch --force`` after one.)"""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in (recipe, "_train"):
+        source = Path(__file__).with_name(f"{name}.py")
+        if not source.is_file():
+            return None
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
 def build(role: str, out_dir: Path | str) -> dict:
     """Train the stand-in for ``role`` into ``out_dir``; write ``metrics.json``; return the metrics."""
     out_dir = Path(out_dir)

@@ -173,19 +173,12 @@ def _score(model, tokenizer, texts: dict[str, list[str]], prefix: str) -> dict:
 
 def build(out_dir: Path) -> dict:
     """Train, save (model, tokenizer, metrics.json, README.md) into ``out_dir``; return metrics."""
-    out_dir = Path(out_dir)
-    with _train.Timer() as timer:
-        corpora = _load_corpora()
-        model, tokenizer = fit(_texts(corpora, "train"))
-        out_dir.mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(out_dir)
-        tokenizer.save_pretrained(out_dir)
-        metrics = {**_score(model, tokenizer, _texts(corpora, "validation"), "validation"),
-                   **_score(model, tokenizer, _texts(corpora, "test"), "test")}
-    metrics.update(timer.as_metrics())
-    _train.save_metrics(out_dir, metrics)
-    write_card(out_dir, metrics)
-    return metrics
+    corpora = _load_corpora()
+    return _train.build_folder(
+        out_dir, lambda: fit(_texts(corpora, "train")),
+        lambda model, tokenizer: {**_score(model, tokenizer, _texts(corpora, "validation"), "validation"),
+                                  **_score(model, tokenizer, _texts(corpora, "test"), "test")},
+        write_card)
 
 
 def write_card(out_dir: Path, metrics: dict) -> None:
@@ -205,9 +198,5 @@ def write_card(out_dir: Path, metrics: dict) -> None:
 
 def evaluate(model_dir: Path) -> dict:
     """Recompute top-1 / top-5 masked-word accuracy of a saved stand-in on the held-out test splits."""
-    from transformers import AutoTokenizer, BertForMaskedLM
-
-    _train.prepare()
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = BertForMaskedLM.from_pretrained(model_dir)
+    model, tokenizer = _train.load_folder(model_dir, "BertForMaskedLM")
     return _score(model, tokenizer, _texts(_load_corpora(), "test"), "test")

@@ -143,19 +143,12 @@ def fit(data, config: dict | None = None, base: Path | None = None):
 
 def build(out_dir: Path) -> dict:
     """Train, save (model, tokenizer, metrics.json, README.md) into ``out_dir``; return metrics."""
-    out_dir = Path(out_dir)
     data = _load_data()
-    with _train.Timer() as timer:
-        model, tokenizer = fit(data)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(out_dir)
-        tokenizer.save_pretrained(out_dir)
-        metrics = {f"{split}_{k}": v for split in ("validation", "test")
-                   for k, v in _score(model, tokenizer, data[split]).items()}
-    metrics.update(timer.as_metrics())
-    _train.save_metrics(out_dir, metrics)
-    write_card(out_dir, metrics)
-    return metrics
+    return _train.build_folder(
+        out_dir, lambda: fit(data),
+        lambda model, tokenizer: {f"{split}_{k}": v for split in ("validation", "test")
+                                  for k, v in _score(model, tokenizer, data[split]).items()},
+        write_card)
 
 
 def write_card(out_dir: Path, metrics: dict) -> None:
@@ -175,9 +168,5 @@ def write_card(out_dir: Path, metrics: dict) -> None:
 
 def evaluate(model_dir: Path) -> dict:
     """Recompute exact-span entity precision / recall / F1 of a saved stand-in on the test split."""
-    from transformers import AutoModelForTokenClassification, AutoTokenizer
-
-    _train.prepare()
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForTokenClassification.from_pretrained(model_dir)
+    model, tokenizer = _train.load_folder(model_dir, "AutoModelForTokenClassification")
     return {f"test_{k}": v for k, v in _score(model, tokenizer, _load_data()["test"]).items()}

@@ -341,54 +341,46 @@ def build(out_dir: Path, *, n_generated: int = SYNTHETIC, course_epochs: int = E
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     from utils.standins import _train
-    from utils.standins.zero_shot import fit
 
     out_dir = Path(out_dir)
     _train.prepare()
-    with _train.Timer() as timer:
+    generated, course = training_records(n_generated)
+    settings = dict(generated=len(generated), course=len(course), course_epochs=course_epochs,
+                    polish_epochs=polish_epochs, lr=lr,
+                    batch_size=batch_size, freeze_layers=freeze_layers, head_lr_factor=head_lr_factor)
+
+    def fit():
         base = _train.encoder_dir()
         tokenizer = AutoTokenizer.from_pretrained(base)
         tokenizer.model_max_length = MAX_LENGTH
-        generated, course = training_records(n_generated)
         gen_items = features(generated, tokenizer) if generated else []
         course_items = features(course, tokenizer)
         model = AutoModelForQuestionAnswering.from_pretrained(base)
         for module in [model.bert.embeddings, *model.bert.encoder.layer[:freeze_layers]]:
             module.requires_grad_(False)
-        gen_steps = -(-len(gen_items) // batch_size)
         course_steps = -(-len(course_items) // batch_size)
 
-        def batches():
+        def stage1(_epoch):
             if gen_items:
                 yield from _batches(gen_items, tokenizer, batch_size, seed=_train.SEED)
             for epoch in range(course_epochs):
                 yield from _batches(course_items, tokenizer, batch_size, seed=_train.SEED + 1 + epoch)
 
-        fit(model, batches(), gen_steps + course_steps * course_epochs, lr, head_lr_factor,
-            lambda batch: model(**batch).loss, desc="qa", head=("qa_outputs",))
+        _train.train(model, stage1, -(-len(gen_items) // batch_size) + course_steps * course_epochs, lr=lr,
+                     head=("qa_outputs",), head_lr_factor=head_lr_factor, desc="qa")
         if polish_epochs:
             _train.prepare()  # stage 2 starts from a fixed random state
+            _train.train(model, lambda epoch: _batches(course_items, tokenizer, batch_size, seed=_train.SEED + 10 + epoch),
+                         course_steps, epochs=polish_epochs, lr=lr, head=("qa_outputs",),
+                         head_lr_factor=POLISH_HEAD_LR_FACTOR, desc="qa (stage 2)")
+        (out_dir / RECIPE_FILE).write_text(json.dumps(settings, indent=1) + "\n")
+        return model, tokenizer
 
-            def polish():
-                for epoch in range(polish_epochs):
-                    yield from _batches(course_items, tokenizer, batch_size, seed=_train.SEED + 10 + epoch)
+    def score(_model, _tokenizer):  # with QuestionAnswerer, from the saved folder
+        return {**{f"{eval_split}_{k}": v for k, v in evaluate(out_dir, eval_split).items()},
+                "train_questions_course": len(course), "train_questions_generated": len(generated)}
 
-            fit(model, polish(), course_steps * polish_epochs, lr, POLISH_HEAD_LR_FACTOR,
-                lambda batch: model(**batch).loss, desc="qa (stage 2)", head=("qa_outputs",))
-        model.save_pretrained(out_dir)
-        tokenizer.save_pretrained(out_dir)
-    with _train.Timer() as eval_timer:
-        metrics = {f"{eval_split}_{k}": v for k, v in evaluate(out_dir, eval_split).items()}
-    metrics.update(train_seconds=round(timer.seconds, 1), build_seconds=round(timer.seconds + eval_timer.seconds, 1),
-                   build_cpu_seconds=round(timer.cpu_seconds + eval_timer.cpu_seconds, 1),
-                   train_questions_course=len(course),
-                   train_questions_generated=len(generated))
-    settings = dict(generated=len(generated), course=len(course), course_epochs=course_epochs,
-                    polish_epochs=polish_epochs, lr=lr,
-                    batch_size=batch_size, freeze_layers=freeze_layers, head_lr_factor=head_lr_factor)
-    (out_dir / RECIPE_FILE).write_text(json.dumps(settings, indent=1) + "\n")
-    write_card(out_dir, metrics, settings)
-    return metrics
+    return _train.build_folder(out_dir, fit, score, lambda folder, metrics: write_card(folder, metrics, settings))
 
 
 def write_card(out_dir: Path, metrics: dict, settings: dict) -> None:

@@ -90,19 +90,12 @@ def fit(data, config: dict | None = None, base: Path | None = None):
 
 def build(out_dir: Path) -> dict:
     """Train, save (model, tokenizer, metrics.json, README.md) into ``out_dir``; return metrics."""
-    out_dir = Path(out_dir)
     data = _load_data()
-    with _train.Timer() as timer:
-        model, tokenizer = fit(data)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(out_dir)
-        tokenizer.save_pretrained(out_dir)
-        metrics = {f"{split}_{k}": v for split in ("validation", "test")
-                   for k, v in _accuracy(model, tokenizer, data[split], CONFIG["max_length"]).items()}
-    metrics.update(timer.as_metrics())
-    _train.save_metrics(out_dir, metrics)
-    write_card(out_dir, metrics)
-    return metrics
+    return _train.build_folder(
+        out_dir, lambda: fit(data),
+        lambda model, tokenizer: {f"{split}_{k}": v for split in ("validation", "test")
+                                  for k, v in _accuracy(model, tokenizer, data[split], CONFIG["max_length"]).items()},
+        write_card)
 
 
 def write_card(out_dir: Path, metrics: dict) -> None:
@@ -119,10 +112,6 @@ def write_card(out_dir: Path, metrics: dict) -> None:
 
 def evaluate(model_dir: Path) -> dict:
     """Recompute accuracy and macro-F1 of a saved stand-in on the held-out test split."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    _train.prepare()
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir)
+    model, tokenizer = _train.load_folder(model_dir, "AutoModelForSequenceClassification")
     result = _accuracy(model, tokenizer, _load_data()["test"], CONFIG["max_length"])
     return {f"test_{k}": v for k, v in result.items()}

@@ -194,86 +194,52 @@ def _loss(model, batch, negatives: int, pair_weight: float):
     return loss
 
 
-def fit(model, batches, steps: int, lr: float, head_lr_factor: float, loss_fn, desc: str = "zero-shot",
-        head: tuple[str, ...] = ("classifier", "bert.pooler")) -> list[float]:
-    """One pass over ``batches`` with AdamW (parameters whose names start with ``head`` at
-    ``head_lr_factor`` x ``lr``: a new head learns fast while the encoder moves gently), 10 % warm-up,
-    linear decay, clipping 1.0 and tqdm progress; returns the losses. Also used by the QA recipe."""
-    import torch
-
-    from utils.standins._train import linear_schedule
-
-    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    fast = [p for n, p in trainable if n.startswith(head)]
-    body = [p for n, p in trainable if not n.startswith(head)]
-    optimizer = torch.optim.AdamW([{"params": body, "lr": lr}, {"params": fast, "lr": lr * head_lr_factor}],
-                                  weight_decay=0.01)
-    scheduler = linear_schedule(optimizer, steps, 0.1)
-    model.train()
-    losses = []
-    with tqdm(total=steps, desc=desc, unit="step") as bar:
-        for batch in batches:
-            loss = loss_fn(batch)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            losses.append(loss.item())
-            bar.update(1)
-            bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}")
-    model.eval()
-    return losses
-
-
 def build(out_dir: Path, *, premises: int = PREMISES, negatives: int = NEGATIVES, lr: float = LR,
           head_lr_factor: float = HEAD_LR_FACTOR, freeze_layers: int = FREEZE_LAYERS, batch_size: int = BATCH,
           r52_share: float = R52_SHARE, pair_weight: float = PAIR_WEIGHT, null_share: float = NULL_SHARE,
           eval_split: str = "test", eval_texts: int | None = EVAL_TEXTS) -> dict:
     """Train the zero-shot stand-in into ``out_dir`` (model, tokenizer, README.md card); return metrics
-    measured on ``eval_texts`` R8 test texts (``None``: all 2,189)."""
+    measured on ``eval_texts`` R8 test texts (``None``: all 2,189; tune with ``eval_split="validation"``)."""
+    import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from utils.standins import _train
 
     out_dir = Path(out_dir)
     _train.prepare()
-    with _train.Timer() as timer:
+    items = _pairs(training_groups(premises, r52_share), negatives, seed=_train.SEED, null_share=null_share)
+    settings = dict(premises=len(items), negatives=negatives, lr=lr, head_lr_factor=head_lr_factor,
+                    freeze_layers=freeze_layers, batch_size=batch_size, pair_weight=pair_weight,
+                    null_share=null_share, eval_split=eval_split, eval_texts=eval_texts)
+
+    def fit():
         base = _train.encoder_dir()
         tokenizer = AutoTokenizer.from_pretrained(base)
         tokenizer.model_max_length = MAX_LENGTH
-        items = _pairs(training_groups(premises, r52_share), negatives, seed=_train.SEED, null_share=null_share)
         model = AutoModelForSequenceClassification.from_pretrained(
             base, num_labels=2, id2label=LABELS, label2id={v: k for k, v in LABELS.items()})
-        import torch
-
         for module in [model.bert.embeddings, *model.bert.encoder.layer[:freeze_layers]]:
             module.requires_grad_(False)
-        steps = -(-len(items) // batch_size)
 
         def batches(_epoch):
             for start in range(0, len(items), batch_size):
                 chunk = items[start:start + batch_size]
-                premises_ = [p for p, hyps, _ in chunk for _ in hyps]
-                hypotheses = [h for _, hyps, _ in chunk for h in hyps]
-                yield {"inputs": tokenizer(premises_, hypotheses, padding=True, truncation="only_first",
-                                           max_length=MAX_LENGTH, return_tensors="pt"),
+                yield {"inputs": tokenizer([p for p, hyps, _ in chunk for _ in hyps],
+                                           [h for _, hyps, _ in chunk for h in hyps], padding=True,
+                                           truncation="only_first", max_length=MAX_LENGTH, return_tensors="pt"),
                        "null": torch.tensor([null for _, _, null in chunk])}
 
-        fit(model, batches(0), steps, lr, head_lr_factor, lambda b: _loss(model, b, negatives, pair_weight))
-        model.save_pretrained(out_dir)
-        tokenizer.save_pretrained(out_dir)
-    with _train.Timer() as eval_timer:
-        metrics = {f"r8_{eval_split}_{k}": v for k, v in evaluate(out_dir, eval_texts, split=eval_split).items()}
-    metrics.update(train_seconds=round(timer.seconds, 1), build_seconds=round(timer.seconds + eval_timer.seconds, 1),
-                   build_cpu_seconds=round(timer.cpu_seconds + eval_timer.cpu_seconds, 1),
-                   train_premises=len(items), train_pairs=len(items) * (1 + negatives))
-    settings = dict(premises=len(items), negatives=negatives, lr=lr, head_lr_factor=head_lr_factor,
-                    freeze_layers=freeze_layers, batch_size=batch_size, pair_weight=pair_weight,
-                    null_share=null_share, eval_split=eval_split, eval_texts=eval_texts)
-    (out_dir / RECIPE_FILE).write_text(json.dumps(settings, indent=1) + "\n")
-    write_card(out_dir, metrics, settings)
-    return metrics
+        _train.train(model, batches, -(-len(items) // batch_size), lr=lr, head_lr_factor=head_lr_factor,
+                     head=("classifier", "bert.pooler"), loss_fn=lambda m, b: _loss(m, b, negatives, pair_weight),
+                     desc="zero-shot")
+        (out_dir / RECIPE_FILE).write_text(json.dumps(settings, indent=1) + "\n")
+        return model, tokenizer
+
+    def score(_model, _tokenizer):  # through the real pipeline, from the saved folder
+        return {**{f"r8_{eval_split}_{k}": v for k, v in evaluate(out_dir, eval_texts, split=eval_split).items()},
+                "train_premises": len(items), "train_pairs": len(items) * (1 + negatives)}
+
+    return _train.build_folder(out_dir, fit, score, lambda folder, metrics: write_card(folder, metrics, settings))
 
 
 def write_card(out_dir: Path, metrics: dict, settings: dict) -> None:

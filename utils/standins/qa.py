@@ -356,8 +356,7 @@ def build(out_dir: Path, *, n_generated: int = SYNTHETIC, course_epochs: int = E
         gen_items = features(generated, tokenizer) if generated else []
         course_items = features(course, tokenizer)
         model = AutoModelForQuestionAnswering.from_pretrained(base)
-        for module in [model.bert.embeddings, *model.bert.encoder.layer[:freeze_layers]]:
-            module.requires_grad_(False)
+        _train.freeze(model, freeze_layers)
         course_steps = -(-len(course_items) // batch_size)
 
         def stage1(_epoch):

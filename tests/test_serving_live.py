@@ -61,3 +61,10 @@ def test_stop_is_graceful(service):  # last: it ends the module's service
     assert not service.running()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{service.url}/health", timeout=2)
+
+
+def test_a_model_that_fails_to_load_is_reported_at_once(tmp_path):
+    (tmp_path / "config.json").write_text("{}")  # passes the CLI's checks, fails in the loader:
+    (tmp_path / "model.safetensors").write_bytes(b"not a tensor file")  # the service stays up, /ready says why
+    with pytest.raises(RuntimeError, match="model failed to load"):
+        start_background(tmp_path, log_level="warning", timeout=120)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import json
 import os
 import socket
 import subprocess
@@ -118,7 +119,8 @@ class BackgroundService:
         return self.process.poll() is None
 
     def wait_ready(self, timeout: float = 180.0) -> "BackgroundService":
-        """Block until ``GET /ready`` answers 200; raise with the log when it dies or times out."""
+        """Block until ``GET /ready`` answers 200; raise with the log when the service dies, its model
+        fails to load (it is stopped then) or ``timeout`` seconds pass."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.running():
@@ -127,6 +129,14 @@ class BackgroundService:
                 with urllib.request.urlopen(f"{self.url}/ready", timeout=2) as answer:
                     if answer.status == 200:
                         return self
+            except urllib.error.HTTPError as answer:  # 503: still loading, or the load failed
+                try:
+                    detail = str(json.loads(answer.read()).get("detail", ""))
+                except (ValueError, AttributeError):  # not the course's JSON answer
+                    detail = ""
+                if detail.startswith("model failed to load"):
+                    self.stop()
+                    raise RuntimeError(f"{detail}\n{self.log()[-3000:]}") from None
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.2)

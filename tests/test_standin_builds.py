@@ -75,8 +75,10 @@ def test_zero_shot_build_tiny(tmp_path, encoder):
     from transformers import pipeline
 
     metrics = zero_shot.build(tmp_path, premises=16, batch_size=4, eval_split="validation", eval_texts=16)
-    _check_folder(tmp_path, metrics, "r8_validation_accuracy")
-    assert metrics["train_premises"] == 16 and metrics["r8_validation_texts"] == 16
+    _check_folder(tmp_path, metrics, "validation_accuracy")
+    assert metrics["train_premises"] == 16 and metrics["validation_texts"] == 16
+    again = zero_shot.evaluate(tmp_path, 16, split="validation")  # evaluate() names its keys like the build
+    assert again["validation_accuracy"] == pytest.approx(metrics["validation_accuracy"])
     assert json.loads((tmp_path / zero_shot.RECIPE_FILE).read_text())["premises"] == 16
     classify = pipeline("zero-shot-classification", model=str(tmp_path))
     out = classify("Oil prices rose after the OPEC meeting.", candidate_labels=["crude oil", "grain"])
@@ -94,6 +96,7 @@ def test_qa_build_tiny(tmp_path, encoder, monkeypatch):
     metrics = qa.build(tmp_path, n_generated=40, course_epochs=1, polish_epochs=1, eval_split="validation")
     _check_folder(tmp_path, metrics, "validation_f1")
     assert metrics["train_questions_course"] == 16 and metrics["validation_questions"] > 0
+    assert qa.evaluate(tmp_path, "validation")["validation_f1"] == pytest.approx(metrics["validation_f1"])
     context = "It is set in Denmark."
     answer = qa.QuestionAnswerer(tmp_path)(question="Where is it set?", context=context)
     assert context[answer["start"]:answer["end"]] == answer["answer"]

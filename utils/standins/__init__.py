@@ -2,7 +2,8 @@
 
 ``RECIPES`` maps a role to a module in this package. Each module provides
 ``build(out_dir: Path) -> dict`` (train, save a model folder with a README.md card into ``out_dir``,
-return held-out metrics) and ``evaluate(model_dir) -> dict``. ``course fetch`` calls :func:`build`
+return held-out metrics) and ``evaluate(model_dir) -> dict`` (the test split's metrics, keys
+prefixed ``test_`` as in the built folder's ``metrics.json``). ``course fetch`` calls :func:`build`
 for each role; modules are imported only then, so this package stays cheap to import.
 ``converted`` is not a recipe: it turns archive members into model folders without training.
 """

@@ -310,7 +310,8 @@ def evaluate(model_dir: Path | str, split: str = "test") -> dict:
 
     prepare()
     records = list(load("qa", small=False)[split])
-    return squad_scores(predict(model_dir, records), [r["answers"]["text"] for r in records])
+    scores = squad_scores(predict(model_dir, records), [r["answers"]["text"] for r in records])
+    return {f"{split}_{k}": v for k, v in scores.items()}
 
 
 # --------------------------------------------------------------------------------------- build
@@ -376,7 +377,7 @@ def build(out_dir: Path, *, n_generated: int = SYNTHETIC, course_epochs: int = E
         return model, tokenizer
 
     def score(_model, _tokenizer):  # with QuestionAnswerer, from the saved folder
-        return {**{f"{eval_split}_{k}": v for k, v in evaluate(out_dir, eval_split).items()},
+        return {**evaluate(out_dir, eval_split),
                 "train_questions_course": len(course), "train_questions_generated": len(generated)}
 
     return _train.build_folder(out_dir, fit, score, lambda folder, metrics: write_card(folder, metrics, settings))

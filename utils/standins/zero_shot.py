@@ -167,10 +167,11 @@ def evaluate(model_dir: Path | str, limit: int | None = EVAL_TEXTS, template: st
                                  hypothesis_template=template, batch_size=batch_size)
             predicted += [names.index(out["labels"][0]) for out in outputs]
             bar.update(len(outputs))
-    gold = test["label"]
-    return {"accuracy": accuracy_score(gold, predicted), "macro_f1": f1_score(gold, predicted, average="macro"),
-            "balanced_accuracy": balanced_accuracy_score(gold, predicted), "texts": len(gold),
-            "majority_baseline": max(gold.count(k) for k in set(gold)) / len(gold)}
+    gold = list(test["label"])
+    scores = {"accuracy": accuracy_score(gold, predicted), "macro_f1": f1_score(gold, predicted, average="macro"),
+              "balanced_accuracy": balanced_accuracy_score(gold, predicted), "texts": len(gold),
+              "majority_baseline": max(gold.count(k) for k in set(gold)) / len(gold)}
+    return {f"{split}_{k}": v for k, v in scores.items()}
 
 
 # --------------------------------------------------------------------------------------- build
@@ -235,7 +236,7 @@ def build(out_dir: Path, *, premises: int = PREMISES, negatives: int = NEGATIVES
         return model, tokenizer
 
     def score(_model, _tokenizer):  # through the real pipeline, from the saved folder
-        return {**{f"r8_{eval_split}_{k}": v for k, v in evaluate(out_dir, eval_texts, split=eval_split).items()},
+        return {**evaluate(out_dir, eval_texts, split=eval_split),
                 "train_premises": len(items), "train_pairs": len(items) * (1 + negatives)}
 
     return _train.build_folder(out_dir, fit, score, lambda folder, metrics: write_card(folder, metrics, settings))

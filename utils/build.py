@@ -139,6 +139,45 @@ def _text(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+CHECK_RE = re.compile(r"^\s*(q\d+)\.check\(", re.MULTILINE)
+
+
+def exercise_solutions(nb: nbformat.NotebookNode, where: str = "notebook") -> dict[str, str]:
+    """``{"q1": code, …}``: each exercise's solution cells, as the solution notebook has them.
+
+    The cells with ``# BEGIN SOLUTION`` blocks between one ``qN.check()`` cell and the one before it
+    belong to ``qN``; they are kept whole (so the answer shows with its context), marker lines removed.
+    """
+    found: dict[str, str] = {}
+    pending: list[str] = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if BEGIN in cell.source:
+            strip_solutions(cell.source, f"{where}, cell {index}")  # validates the markers
+            pending.append("\n".join(line for line in cell.source.splitlines()
+                                     if not line.strip().startswith((BEGIN, END))).strip("\n"))
+        match = CHECK_RE.search(cell.source)
+        if match:
+            if pending:
+                found[match.group(1)] = "\n\n".join(pending)
+            pending = []
+    return found
+
+
+def solutions_text(root: Path) -> str:
+    """The content of ``utils/exercises/solutions.json`` for the solution notebooks under ``root``."""
+    import json
+
+    out = {}
+    for path in sorted((root / "solutions").glob("*.ipynb")):
+        lesson = path.name[:2]
+        blocks = exercise_solutions(nbformat.read(path, as_version=4), f"solutions/{path.name}")
+        if blocks:
+            out[lesson] = blocks
+    return json.dumps(out, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def build_all(check: bool = False, root: str | os.PathLike | None = None) -> list[str]:
     """Write ``notebooks/`` from ``solutions/`` (and normalise the solutions' first cell).
 
@@ -164,6 +203,13 @@ def build_all(check: bool = False, root: str | os.PathLike | None = None) -> lis
                     path.write_text(text, encoding="utf-8")
     if check and notebooks.is_dir():
         changed += [f"notebooks/{p.name}" for p in sorted(notebooks.glob("*.ipynb")) if p.name not in names]
+    stored = root / "utils" / "exercises" / "solutions.json"
+    text = solutions_text(root)
+    if (stored.read_text(encoding="utf-8") if stored.exists() else None) != text:
+        changed.append(str(stored.relative_to(root)))
+        if not check:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            stored.write_text(text, encoding="utf-8")
     return changed
 
 

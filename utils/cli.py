@@ -25,18 +25,36 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("readme", help="rewrite the lesson table in README.md")
     p.add_argument("--check", action="store_true", help="write nothing; fail when it differs")
 
-    p = sub.add_parser("grade", help="execute and grade submitted notebooks")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders of notebooks")
-    p.add_argument("--out", metavar="DIR", default="grades", help="report folder (default: grades)")
-    p.add_argument("--cell-timeout", type=float, default=120, metavar="S", help="seconds per cell (120)")
-    p.add_argument("--timeout", type=float, default=900, metavar="S", help="seconds per notebook (900)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (1)")
+    p = sub.add_parser(
+        "grade", help="execute and grade submitted notebooks",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Execute each submission in a fresh kernel and grade its exercises on inputs drawn for it.",
+        epilog="""\
+lessons: each notebook's lesson is read from its metadata (course.lesson), else from its
+  setup_lesson("NN") call, else from an NN- file-name prefix, so alice.ipynb is graded as the lesson
+  it sets up. Folders are searched recursively (one folder per student works); files skipped are
+  listed with the reason.
+profile: submissions run in the profile of COURSE_PROFILE (default here: fast, offline, CPU).
+time limits: per cell and per notebook, derived from the lesson's measured budget in
+  utils/lessons.toml (a cell may take twice the whole lesson, the notebook four times plus 2 min);
+  --cell-timeout / --timeout override them. Each report states the limits used.
+written: a table per submission on screen; in --out, one JSON per submission (exercises, failing
+  cells with index, first line and error, notes, limits, seed) and grades.csv, one row each.
+exit code: 0 when every submission was graded, 1 otherwise.
 
-    p = sub.add_parser("progress", help="run your notebooks and show which exercises pass")
-    p.add_argument("folder", nargs="?", default="notebooks", help="folder of notebooks (default: notebooks)")
-    p.add_argument("--cell-timeout", type=float, default=120, metavar="S", help="seconds per cell (120)")
-    p.add_argument("--timeout", type=float, default=900, metavar="S", help="seconds per notebook (900)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks run at once (1)")
+example:
+  course grade submissions/ --out grades/      # submissions/alice/*.ipynb, submissions/bob/*.ipynb …""")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders (searched recursively)")
+    p.add_argument("--out", metavar="DIR", default="grades", help="report folder (default: grades)")
+    p.add_argument("--cell-timeout", type=float, default=None, metavar="S", help="seconds per cell (default: from the lesson)")
+    p.add_argument("--timeout", type=float, default=None, metavar="S", help="seconds per notebook (default: from the lesson)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="notebooks graded at once (default 1; with more, a tampering submission may be blamed on another)")
+
+    p = sub.add_parser("progress", help="show which exercises you have passed (instant; --verify re-runs)")
+    p.add_argument("--verify", nargs="?", const="notebooks", metavar="FOLDER",
+                   help="re-execute your notebooks in FOLDER (default notebooks) and grade them as an instructor would")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="with --verify: notebooks run at once (1)")
 
     sub.add_parser("serve", help="serve a saved classifier over HTTP (course serve --help)", add_help=False)
     return parser
@@ -78,22 +96,30 @@ def _readme(args) -> int:
 
 
 def _grade(args) -> int:
-    from utils.grader import grade, write_reports
+    from utils.grading.grader import grade
+    from utils.grading.report import write_reports
 
-    results = grade(args.paths, timeout_cell=args.cell_timeout, timeout_total=args.timeout, jobs=args.jobs)
+    skipped: list = []
+    results = grade(args.paths, cell_timeout=args.cell_timeout, total_timeout=args.timeout, jobs=args.jobs,
+                    skipped=skipped)
     for result in results:
         print(result.table(), end="\n\n")
+    for path, why in skipped:
+        print(f"skipped {path}: {why}")
+    if not results:
+        print("no notebooks to grade")
+        return 1
     written = write_reports(results, args.out)
     print(f"reports: {Path(args.out) / 'grades.csv'} and {len(written) - 1} JSON file(s)")
     return 0 if all(r.status == "graded" for r in results) else 1
 
 
 def _progress(args) -> int:
-    from utils.grader import progress
+    from utils.grading.progress import show, verify
 
-    results = progress(args.folder, timeout_cell=args.cell_timeout, timeout_total=args.timeout, jobs=args.jobs)
-    complete = results and all(e.status == "correct" for r in results for e in r.exercises)
-    return 0 if complete else 1
+    if args.verify:
+        return verify(args.verify, jobs=args.jobs)
+    return show()
 
 
 def main(argv: list[str] | None = None) -> int:

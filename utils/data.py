@@ -7,7 +7,8 @@ readable names; ``ner`` has ``tokens`` + ``ner_tags``; ``qa`` is in SQuAD layout
 Profiles: the fast profile reads straight out of the archives ``course fetch`` unpacked (see
 ``utils/manifest.toml``) and writes nothing to ``~/.cache/huggingface``; the full profile calls
 ``datasets.load_dataset(hub id, revision=...)``. Roles without a hub counterpart (``sentiment-fine``,
-``tweets``, ``lm-corpus``) read their archive in both profiles.
+``tweets``, ``lm-corpus``) read the course's own sources in both profiles; the full profile fetches
+their archive on first use (a printed line says so), ``lm-corpus`` is a file the course ships.
 
 ``small``: ``None`` → lesson-sized subsets in the fast profile, everything in the full profile;
 ``True`` → the subsets in either profile; ``False`` → everything (stand-in recipes use this).
@@ -43,7 +44,7 @@ import pandas as pd
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
 
 from utils.profile import get_profile
-from utils.resources import ResourceMissing, announce, resource_path, role_spec
+from utils.resources import ResourceMissing, announce, auto_fetch, resource_path, role_spec
 
 SEED = 0
 SMALL = {  # role -> (train, validation, test) caps of the lesson-sized subsets
@@ -93,10 +94,13 @@ def load(role: str, *, small: bool | None = None, **options) -> DatasetDict:
     if profile == "full" and "full" in spec:
         data = _FULL[role](spec["full"]["id"], spec["full"]["revision"], **options)
     else:
+        loader = _FAST[spec["fast"]["loader"].split(".", 1)[1]]
         try:
-            data = _FAST[spec["fast"]["loader"].split(".", 1)[1]](**options)
+            data = loader(**options)
         except ResourceMissing as err:
-            raise ResourceMissing(f"load({role!r}): {err} (`course fetch --roles {role}` fetches just this role.)") from None
+            if not auto_fetch(role):  # the full profile fetches roles without a hub counterpart itself
+                raise ResourceMissing(f"load({role!r}): {err} (`course fetch --roles {role}` fetches just this role.)") from None
+            data = loader(**options)
     announce(role)
     if small is None:
         small = profile == "fast"
@@ -336,14 +340,35 @@ def bias(min_words: int = 8) -> DatasetDict:
     return _three_way(ds, validation=1000, test=1000)
 
 
+DEB_AUSTEN = "usr/lib/R/site-library/janeaustenr/data/"  # inside the r-cran-janeaustenr archive
+
+
 @functools.cache
 def _austen_novels() -> dict[str, tuple[str, ...]]:
-    """The six novels as line vectors, read from the R lazy-load database (``Rdata.rdx`` / ``.rdb``)."""
-    import rdata
+    """The six novels as line vectors (R object name → lines, in the package's order), read from the
+    file the course ships (``lm-corpus`` in the manifest, sha256-checked by ``resource_path``): the
+    janeaustenr text as JSON, xz-compressed, so that no OS package manager is needed to read it."""
+    import lzma
 
-    folder = "usr/lib/R/site-library/janeaustenr/data/"
-    index_bytes = gzip.decompress(resource_path("r-cran-janeaustenr", folder + "Rdata.rdx").read_bytes())
-    blob = resource_path("r-cran-janeaustenr", folder + "Rdata.rdb").read_bytes()
+    with lzma.open(resource_path("lm-corpus"), "rt", encoding="utf-8") as f:
+        novels = json.load(f)["novels"]
+    return {name: tuple(lines) for name, lines in novels.items()}
+
+
+def austen_novels_from_deb(folder=None) -> dict[str, tuple[str, ...]]:
+    """The six novels read from Debian's ``r-cran-janeaustenr`` (its R lazy-load database
+    ``Rdata.rdx`` / ``.rdb``): where the shipped file comes from. ``folder``: the unpacked archive
+    (default: the course cache; ``course fetch r-cran-janeaustenr`` puts it there)."""
+    import rdata
+    from pathlib import Path
+
+    def member(name: str):
+        if folder is None:
+            return resource_path("r-cran-janeaustenr", DEB_AUSTEN + name)
+        return Path(folder) / DEB_AUSTEN / name
+
+    index_bytes = gzip.decompress(member("Rdata.rdx").read_bytes())
+    blob = member("Rdata.rdb").read_bytes()
     with warnings.catch_warnings():  # rdata cannot tell a bare serialization stream's type; it is RDS
         warnings.filterwarnings("ignore", message="Unknown file type")
         index = rdata.conversion.convert(rdata.parser.parse_data(index_bytes))
@@ -354,6 +379,23 @@ def _austen_novels() -> dict[str, tuple[str, ...]]:
             # a character vector of CHARSXPs; converting them with rdata.conversion is 3x slower than decoding
             novels[str(name)] = tuple(_r_string(c) for c in parsed.object.value)
     return novels
+
+
+def write_austen_file(path, folder=None) -> str:
+    """Write the shipped Austen file from the Debian package (see :func:`austen_novels_from_deb`);
+    returns its sha256, which goes into the manifest. The output is deterministic (no timestamps)."""
+    import hashlib
+    import lzma
+    from pathlib import Path
+
+    novels = austen_novels_from_deb(folder)
+    doc = {"source": "Debian r-cran-janeaustenr 1.0.0-1 (R package janeaustenr 1.0.0, MIT; texts from "
+                     "Project Gutenberg, public domain), objects of data/Rdata.rdb as line vectors",
+           "novels": {name: list(lines) for name, lines in novels.items()}}
+    raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    packed = lzma.compress(raw, preset=9 | lzma.PRESET_EXTREME)
+    Path(path).write_bytes(packed)
+    return hashlib.sha256(packed).hexdigest()
 
 
 def _r_string(charsxp) -> str:

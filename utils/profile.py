@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import socket
+import sys
 import warnings
 
 PROFILES = ("fast", "full")
@@ -36,6 +37,12 @@ def hub_reachable(timeout: float = 1.0) -> bool:
             return True
     except OSError:
         return False
+
+
+def on_colab() -> bool:
+    """True inside a Google Colab runtime (its kernel imports ``google.colab``; its VMs set
+    ``COLAB_RELEASE_TAG``)."""
+    return "google.colab" in sys.modules or bool(os.environ.get("COLAB_RELEASE_TAG"))
 
 
 def _cuda_available() -> bool:

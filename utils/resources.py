@@ -141,12 +141,72 @@ def resource_path(name: str, member: str | None = None, *, cache: Path | str | N
         path = REPO_ROOT / fast["file"]
         if not path.exists():
             raise ResourceMissing(f"{fast['file']} is missing from the repository (role {name!r}).")
+        if "sha256" in fast:
+            _check_shipped(path, fast["sha256"])
         return path
     archive, first = fast_archives(name)[0], _as_list(fast["member"])[0]
     try:
         return resource_path(archive, first, cache=cache)
     except ResourceMissing:
         raise _missing(f"the data for role {name!r} (archive {archive!r})", name, root) from None
+
+
+@_memoize
+def _shipped_ok(path: Path, sha256: str, mtime_ns: int) -> bool:
+    return sha256_of(path) == sha256
+
+
+def _check_shipped(path: Path, sha256: str) -> None:
+    """A file the course ships (``fast.file``) must match the sha256 in the manifest (checked once)."""
+    if not _shipped_ok(path, sha256, path.stat().st_mtime_ns):
+        raise ChecksumError(f"{path}: sha256 {sha256_of(path)} is not the {sha256} pinned in utils/manifest.toml; "
+                            "restore the file from git (`git checkout -- <file>`) or re-pin it deliberately.")
+
+
+# ------------------------------------------------------------------------ fetch on first use
+def auto_fetch_allowed(role: str) -> bool:
+    """Whether a missing ``role`` is fetched on first use instead of raising :class:`ResourceMissing`.
+
+    ``COURSE_AUTO_FETCH=1``/``0`` decides when set. Otherwise: yes in the full profile for a role with
+    no hub counterpart (the course cache is its only source, in both profiles), and yes on Colab in
+    the fast profile (a CPU runtime has nothing fetched and nowhere else to get it); no elsewhere,
+    where ``make setup`` / ``course fetch`` fills the cache and a missing entry should fail fast.
+    """
+    from utils.profile import on_colab
+
+    forced = os.environ.get("COURSE_AUTO_FETCH", "").strip()
+    if forced in ("0", "1"):
+        return forced == "1"
+    if get_profile() == "full":
+        return "full" not in role_spec(role)
+    return on_colab()
+
+
+def auto_fetch(role: str) -> bool:
+    """Fetch ``role`` (and what it is built from) now if :func:`auto_fetch_allowed`; True if it did.
+
+    Prints one line first saying why, what it downloads and, for a stand-in, that training takes
+    minutes.
+    """
+    if not auto_fetch_allowed(role):
+        return False
+    data = manifest()
+    needed = _expand([role], data)
+    archives = sorted({a for r in needed for a in fast_archives(r, manifest_data=data)})
+    size = sum(data["archives"][a]["bytes"] for a in archives) / 1e6
+    trained = [r for r in needed if "recipe" in data["roles"][r]["fast"]]
+    profile = get_profile()
+    if profile == "full":
+        why = "has no hub counterpart; both profiles read it from the course cache"
+    else:
+        why = "is not in the course cache yet"
+    what = f"{len(archives)} archive(s), {size:.0f} MB" if archives else "no download"
+    if trained:
+        what += (f", then training {', '.join(trained)} (about 2-6 minutes each on 2 CPU cores; a GPU runtime "
+                 "uses the hub models instead)")
+    print(f"{profile} profile: {role} {why}; fetching it once now ({what}) into {cache_dir()} ...", flush=True)
+    fetch([role])
+    return True
 
 
 def announce(role: str) -> None:
@@ -175,7 +235,12 @@ def checkpoint(role: str) -> str:
     if get_profile() == "full" and "full" in spec:
         path = _hub_snapshot(spec["full"]["id"], spec["full"]["revision"], tokenizer_only=spec["kind"] == "tokenizer")
     else:
-        path = str(resource_path(role))
+        try:
+            path = str(resource_path(role))
+        except ResourceMissing:
+            if not auto_fetch(role):
+                raise
+            path = str(resource_path(role))
     announce(role)
     return path
 
@@ -420,20 +485,23 @@ def _expand(names: list[str], data: dict) -> list[str]:
 
 
 def fetch(roles: list[str] | str | None = None, *, cache: Path | str | None = None,
-          standins: bool = True, force: bool = False, manifest_data: dict | None = None) -> list[dict]:
+          standins: bool = True, force: bool = False, manifest_data: dict | None = None,
+          data_only: bool = False) -> list[dict]:
     """Download, verify and unpack the pinned archives, then build the model folders.
 
     ``roles``: role names (or archive names); ``None`` means everything in the manifest. Roles a
     stand-in is trained from are fetched with it. ``standins=False`` (or ``COURSE_SKIP_STANDINS=1``)
-    skips training the course's stand-in models. ``force`` re-unpacks and rebuilds cached entries.
-    A warm cache makes this a no-op. Returns the summary rows (also printed as a table).
+    skips training the course's stand-in models. ``data_only`` keeps only the data roles: downloads,
+    no model folders, no training (seconds; what the full profile needs from the course cache).
+    ``force`` re-unpacks and rebuilds cached entries. A warm cache makes this a no-op. Returns the
+    summary rows (also printed as a table).
     """
     data = manifest_data or manifest()
     root = _root(cache)
     previous = os.environ.get("COURSE_CACHE")
     os.environ["COURSE_CACHE"] = str(root)  # recipes resolve checkpoint()/load() in this same cache
     try:
-        return _fetch(roles, root, data, standins=standins, force=force)
+        return _fetch(roles, root, data, standins=standins, force=force, data_only=data_only)
     finally:
         if previous is None:
             os.environ.pop("COURSE_CACHE")
@@ -453,13 +521,15 @@ def _sweep(root: Path) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
 
 
-def _fetch(roles, root: Path, data: dict, *, standins: bool, force: bool) -> list[dict]:
+def _fetch(roles, root: Path, data: dict, *, standins: bool, force: bool, data_only: bool = False) -> list[dict]:
     from tqdm.auto import tqdm
 
     _sweep(root)
     names = list(data["roles"]) if roles is None else _as_list(roles)
     archive_names = [n for n in names if n in data["archives"]]
     wanted = _expand([n for n in names if n not in data["archives"]], data)
+    if data_only:
+        wanted = [r for r in wanted if data["roles"][r]["kind"] == "data"]
     for role in wanted:
         archive_names += [a for a in fast_archives(role, manifest_data=data) if a not in archive_names]
 
@@ -485,9 +555,33 @@ def _fetch(roles, root: Path, data: dict, *, standins: bool, force: bool) -> lis
 
 
 def _print_summary(rows: list[dict], root: Path) -> None:
+    if not rows:
+        print(f"nothing to fetch; cache: {root}")
+        return
     width = max([len(r["name"]) for r in rows] + [8])
     print(f"\n{'resource':<{width}}  {'kind':<7}  {'status':<34}  seconds")
     for r in rows:
         print(f"{r['name']:<{width}}  {r['kind']:<7}  {r['status']:<34}  {r['seconds']:7.1f}")
     print(f"{'total':<{width}}  {'':<7}  {'':<34}  {sum(r['seconds'] for r in rows):7.1f}")
     print(f"cache: {root}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m utils.resources [--data-only] [ROLE ...]``: the fetch, for set-ups (Colab, the GPU
+    workflow) that need only the downloads; ``course fetch`` is the full command."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m utils.resources", description=main.__doc__)
+    parser.add_argument("roles", nargs="*", metavar="ROLE", help="only these roles (default: all)")
+    parser.add_argument("--data-only", action="store_true", help="data roles only: downloads, no training")
+    args = parser.parse_args(argv)
+    try:
+        fetch(args.roles or None, data_only=args.data_only)
+    except Exception as exc:  # a download or checksum failed: one line, no traceback
+        print(f"fetch failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -66,8 +66,8 @@ _s.dont_write_bytecode = True
 def _course_log(entry, _path={log!r}):
     with open(_path, "a", encoding="utf-8") as f:
         f.write(_j.dumps(entry) + "\\n")
-def _course_start(info):
-    _course_log({{"start": _h.sha1(info.raw_cell.strip().encode()).hexdigest()}})
+def _course_start(info, _t=__import__("time")):
+    _course_log({{"start": _h.sha1(info.raw_cell.strip().encode()).hexdigest(), "t": _t.time()}})
 def _course_end(result):
     err = result.error_in_exec or result.error_before_exec
     _course_log({{"end": _h.sha1(result.info.raw_cell.strip().encode()).hexdigest(),
@@ -151,30 +151,34 @@ def _exercises_module(lesson: str, exercises_dir: Path):
 
 # -- the grader's private copy and the tamper check ------------------------------------------------
 class Guard:
-    """A private copy of the course code for the kernel, and hashes of every file that must not change."""
+    """A private copy of the course code for the kernel, and hashes of the files that must not change.
 
-    def __init__(self, exercises_dir: Path) -> None:
+    Watched: the whole private copy, the grading package, the exercise modules of the lessons being
+    graded and the course's settings (``utils/*.toml``): what the kernel loads and what the grader's
+    process judges with. Other files of the working tree are not watched, so that instructors (and
+    course developers) can go on editing other lessons while a batch is graded.
+    """
+
+    def __init__(self, exercises_dir: Path, lessons: Iterable[str | None] = ()) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="course-grader-code-"))
         shutil.copytree(UTILS_DIR, self.root / "utils", ignore=shutil.ignore_patterns("__pycache__", "static"))
+        exercises_dir = exercises_dir.resolve()
         self.exercises_dir = self.root / "utils" / "exercises"
-        if exercises_dir.resolve() != EXERCISES_DIR:
+        if exercises_dir != EXERCISES_DIR:
             self.exercises_dir = self.root / "_exercises"
             shutil.copytree(exercises_dir, self.exercises_dir, ignore=shutil.ignore_patterns("__pycache__"))
-        self.trees = [UTILS_DIR, exercises_dir.resolve(), self.root]
+        self.watched = [*(UTILS_DIR / "grading").glob("*.py"), *UTILS_DIR.glob("*.toml"), UTILS_DIR / "__init__.py",
+                        *(exercises_dir / f"lesson{lesson}.py" for lesson in set(lessons) if lesson)]
         self.baseline = {path: path.read_bytes() for path in self._files()}
         self.hashes = {path: _sha(data) for path, data in self.baseline.items()}
 
     def _files(self) -> list[Path]:
-        files = set()
-        for tree in self.trees:
-            for path in tree.rglob("*"):
-                if path.is_file() and path.suffix in _WATCHED and not (
-                        path.suffix == ".pyc" and self.root not in path.parents):
-                    files.add(path)
+        files = {p for p in self.watched if p.is_file()}
+        files |= {p for p in self.root.rglob("*") if p.is_file() and p.suffix in _WATCHED}
         return sorted(files)
 
     def changed(self) -> list[Path]:
-        """Files changed, added or removed since the copy was made."""
+        """Watched files changed, added or removed since the copy was made."""
         now = set(self._files())
         out = [p for p in now if p not in self.hashes or _sha(p.read_bytes()) != self.hashes[p]]
         out += [p for p in self.hashes if p not in now]
@@ -204,6 +208,7 @@ class _Run:
     junit: list[tuple[int, str]]  # (code-cell number, message) of failing cells, from pytest
     timed_out: bool
     kernel_died: bool
+    stuck: bool
     output: str
 
 
@@ -239,15 +244,18 @@ def _live_kernels(proc: subprocess.Popen) -> set[int]:
     return found
 
 
-def _watch(proc: subprocess.Popen, deadline: float, result_file: Path, grace: float = 5.0) -> tuple[bool, bool]:
-    """Wait for pytest; stop everything at the deadline or once the kernel has died. (timed_out, died)"""
+def _watch(proc: subprocess.Popen, deadline: float, result_file: Path, log_file: Path, cell_timeout: float,
+           grace: float = 5.0) -> str:
+    """Wait for pytest. Returns "done", or why it was stopped: "timeout" (the notebook's deadline),
+    "died" (the kernel is gone before the report was complete) or "stuck" (a cell went on past its
+    limit, ignoring nbval's interrupt)."""
     seen: set[int] = set()
     gone_since = None
     while proc.poll() is None:
         now = time.monotonic()
         if now > deadline:
             _kill_tree(proc)
-            return True, False
+            return "timeout"
         alive = _live_kernels(proc)
         seen |= alive
         if alive or not seen or (_read_json(result_file) or {}).get("complete"):
@@ -256,9 +264,24 @@ def _watch(proc: subprocess.Popen, deadline: float, result_file: Path, grace: fl
             gone_since = gone_since or now
             if now - gone_since >= grace:
                 _kill_tree(proc)
-                return False, True
+                return "died"
+        last = _last_log_entry(log_file)
+        if last and "start" in last and time.time() - float(last.get("t", time.time())) > cell_timeout + 3 * grace:
+            _kill_tree(proc)
+            return "stuck"
         time.sleep(0.25)
-    return False, False
+    return "done"
+
+
+def _last_log_entry(log_file: Path) -> dict | None:
+    try:
+        with log_file.open("rb") as f:
+            f.seek(max(0, f.seek(0, 2) - 4096))
+            lines = f.read().decode("utf-8", errors="replace").strip().splitlines()
+        entry = json.loads(lines[-1]) if lines else None
+    except (OSError, ValueError):
+        return None
+    return entry if isinstance(entry, dict) else None
 
 
 def _read_json(path: Path) -> dict | None:
@@ -316,7 +339,7 @@ def _execute(nb: nbformat.NotebookNode, folder: Path, request: dict, workdir: Pa
     with (workdir / "pytest.log").open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
-        timed_out, died = _watch(proc, deadline, result_file)
+        how = _watch(proc, deadline, result_file, log_file, cell_timeout)
     log = []
     if log_file.exists():
         for line in log_file.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -326,8 +349,8 @@ def _execute(nb: nbformat.NotebookNode, folder: Path, request: dict, workdir: Pa
                 continue
             if isinstance(entry, dict):
                 log.append(entry)
-    return _Run(_read_json(result_file), log, _junit_failures(workdir / "cells.xml"), timed_out, died,
-                (workdir / "pytest.log").read_text(errors="replace"))
+    return _Run(_read_json(result_file), log, _junit_failures(workdir / "cells.xml"), how == "timeout",
+                how == "died", how == "stuck", (workdir / "pytest.log").read_text(errors="replace"))
 
 
 def _cell_key(source: str) -> str:
@@ -391,7 +414,7 @@ def grade_notebook(path: str | os.PathLike, *, cell_timeout: float | None = None
                if lesson is None else f"lesson {lesson} has no exercises (no lesson{lesson}.py)")
         return Result(str(path), lesson, "no exercises", why)
     own_guard = guard is None
-    guard = guard or Guard(exercises_dir)
+    guard = guard or Guard(exercises_dir, [lesson])
     try:
         return _grade(path, nb, lesson, exercises_dir, guard, limits_for(lesson, cell_timeout, total_timeout),
                       secrets.randbits(32) if seed is None else seed, start)
@@ -426,10 +449,11 @@ def _grade(path: Path, nb: nbformat.NotebookNode, lesson: str, exercises_dir: Pa
             run = _execute(copy, path.parent, request, workdir, limits["cell_s"], deadline)
             failed, pending = _failed_cells(nb, run, limits["cell_s"])
             complete = bool(run.report and run.report.get("complete"))
-            if complete or pending is None or pending in skipped or attempt == MAX_ATTEMPTS or run.timed_out \
-                    and time.monotonic() >= deadline:
+            if complete or pending is None or pending in skipped or attempt == MAX_ATTEMPTS \
+                    or time.monotonic() >= deadline - 5:
                 break
-            what = "killed the kernel" if run.kernel_died else "did not finish"
+            what = ("killed the kernel" if run.kernel_died else
+                    "ignored the time limit" if run.stuck else "did not finish")
             result.notes.append(f"cell {pending} ({_first_line(nb.cells[pending].source)[:40]!r}) {what}; "
                                 "re-ran the notebook without it to grade the rest")
             skipped.append(pending)
@@ -465,6 +489,8 @@ def _judge(result: Result, exercises: list, cases: dict, run: _Run, skipped: lis
         result.status, result.reason = "timeout", f"stopped after {limits['total_s']:g} s in total"
     elif not report.get("complete") and run.kernel_died:
         result.status, result.reason = "crashed", "the kernel died (the Python process exited or crashed)"
+    elif not report.get("complete") and run.stuck:
+        result.status, result.reason = "timeout", f"a cell ignored the {limits['cell_s']:g} s cell limit"
     elif not report.get("complete"):
         result.status = "error"
         result.reason = "no complete grading report; pytest said: " + run.output[-300:].strip()
@@ -483,6 +509,13 @@ def _judge(result: Result, exercises: list, cases: dict, run: _Run, skipped: lis
     result.exercises = outcomes
 
 
+def _peek_lesson(path: Path) -> str | None:
+    try:
+        return lesson_of(path, nbformat.read(path, as_version=4))
+    except Exception:
+        return lesson_of(path)
+
+
 def grade(paths: Iterable[str | os.PathLike] | str | os.PathLike, *, cell_timeout: float | None = None,
           total_timeout: float | None = None, exercises_dir: str | os.PathLike | None = None, jobs: int = 1,
           show_progress: bool = True, skipped: list | None = None) -> list[Result]:
@@ -497,7 +530,7 @@ def grade(paths: Iterable[str | os.PathLike] | str | os.PathLike, *, cell_timeou
         skipped.extend(ignored)
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
-    guard = Guard(Path(exercises_dir or EXERCISES_DIR))
+    guard = Guard(Path(exercises_dir or EXERCISES_DIR), [_peek_lesson(nb) for nb in notebooks])
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool, \
                 tqdm(total=len(notebooks), desc="grading", unit="notebook", disable=not show_progress) as bar:

@@ -59,3 +59,14 @@ def test_no_cell_before_a_check_contains_its_answer(name):
             shown = "\n".join(c.source for c in learner[:index] if c.cell_type == "code")
             leaked = [a for a in answers if a in shown]
             assert not leaked, f"the learner notebook shows the answer before cell {index}: {leaked}"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_header_runtime_is_the_lesson_maps(name):
+    from utils.lesson import find_lesson
+
+    lesson = find_lesson(name[:2])
+    title = next(c.source for c in _cells("solutions", name) if c.cell_type == "markdown")
+    assert lesson.header_line() in title, "run `course build`: the header line comes from utils/lessons.toml"
+    readme = (ROOT / "README.md").read_text()
+    assert f"| {lesson.fast_runtime} / {lesson.full} |" in readme.replace("\\|", "|")

@@ -135,6 +135,25 @@ def _with_colab_cell(nb: nbformat.NotebookNode, source: str) -> nbformat.Noteboo
     return nb
 
 
+HEADER_RE = re.compile(r"^\*\*Level:\*\*.*$", re.MULTILINE)
+
+
+def _with_header(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Write the lesson map's level/runtime line into the title cell (``# NN · Title``)."""
+    from utils.lesson import lessons
+
+    lesson = next((entry for entry in lessons() if entry.slug == Path(name).stem), None)
+    if lesson is None:
+        return nb
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith(f"# {lesson.id} "):
+            if not HEADER_RE.search(cell.source):
+                raise BuildError(f"{name}: the title cell needs a '**Level:** …' line for the generated header")
+            cell.source = HEADER_RE.sub(lambda m: lesson.header_line(), cell.source, count=1)
+            return nb
+    raise BuildError(f"{name}: no title cell starting with '# {lesson.id} '")
+
+
 def _text(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
@@ -192,7 +211,7 @@ def build_all(check: bool = False, root: str | os.PathLike | None = None) -> lis
     for name in names:
         sol_path, nb_path = solutions / name, notebooks / name
         raw = sol_path.read_text(encoding="utf-8")
-        solution = _with_colab_cell(_with_ids(nbformat.reads(raw, as_version=4), name), source)
+        solution = _with_header(_with_colab_cell(_with_ids(nbformat.reads(raw, as_version=4), name), source), name)
         targets = {sol_path: _text(solution), nb_path: _text(learner_notebook(solution, f"solutions/{name}"))}
         for path, text in targets.items():
             current = path.read_text(encoding="utf-8") if path.exists() else None
@@ -227,7 +246,7 @@ def readme_table(root: str | os.PathLike | None = None) -> str:
     for lesson in lessons():
         colab = f"https://colab.research.google.com/github/{s['repository']}/blob/{s['branch']}/notebooks/{lesson.slug}.ipynb"
         rows.append(f"| {lesson.id} | [{cell(lesson.title)}](notebooks/{lesson.slug}.ipynb) | {cell(lesson.level)} "
-                    f"| {cell(lesson.topics)} | {cell(lesson.fast)} / {cell(lesson.full)} "
+                    f"| {cell(lesson.topics)} | {cell(lesson.fast_runtime)} / {cell(lesson.full)} "
                     f"| [![Open in Colab]({badge})]({colab}) |")
     return "\n".join(rows)
 

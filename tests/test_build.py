@@ -84,8 +84,9 @@ def _temp_repo(tmp_path: Path) -> Path:
 
 def test_build_all_adds_the_colab_cell_and_is_idempotent(tmp_path):
     root = _temp_repo(tmp_path)
-    assert build.build_all(check=True, root=root) == ["solutions/99-demo.ipynb", "notebooks/99-demo.ipynb"]
-    assert build.build_all(root=root) == ["solutions/99-demo.ipynb", "notebooks/99-demo.ipynb"]
+    built = ["solutions/99-demo.ipynb", "notebooks/99-demo.ipynb", "utils/exercises/solutions.json"]
+    assert build.build_all(check=True, root=root) == built
+    assert build.build_all(root=root) == built
     assert build.build_all(root=root) == []
     assert build.build_all(check=True, root=root) == []
     colab = build.colab_cell_source(root)
@@ -104,7 +105,7 @@ def test_colab_cell_follows_the_slug_and_does_nothing_here(tmp_path):
         'repository = "hands-on-nlp/nlp-with-transformers-course"', 'repository = "someone/fork"')
     (root / "pyproject.toml").write_text(text)
     source = build.colab_cell_source(root)
-    assert "someone/fork" in source and "/content/fork/notebooks" in source
+    assert "someone/fork" in source and "/content/fork" in source
     assert build.build_all(check=True, root=root) == ["solutions/99-demo.ipynb", "notebooks/99-demo.ipynb"]
     namespace = {}
     exec(compile(source, "colab-cell", "exec"), namespace)  # outside Colab: no clone, no chdir

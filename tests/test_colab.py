@@ -210,7 +210,7 @@ def test_cell_source_shape():
     assert cell.startswith(colab.CELL_MARKER)
     compile(cell, "cell", "exec")
     assert "utils.colab.setup(R)" in cell and "-q" not in cell.replace("git clone -q", "")
-    assert len(cell.splitlines()) <= 8
+    assert len(cell.splitlines()) <= 9  # a short cell: the logic lives in utils/colab.py
 
 
 def test_requirements_split_and_the_real_file():

@@ -180,6 +180,7 @@ def test_cli_dispatches_fetch_and_serve(monkeypatch):
     monkeypatch.setitem(sys.modules, "utils.resources", fake_resources)
     monkeypatch.setitem(sys.modules, "utils.serving", fake_serving)
     assert main(["fetch", "--roles", "encoder", "qa", "--no-standins", "--cache", "/tmp/c"]) == 0
-    assert calls["fetch"] == {"roles": ["encoder", "qa"], "standins": False, "cache": "/tmp/c", "force": False}
+    assert calls["fetch"] == {"roles": ["encoder", "qa"], "standins": False, "cache": "/tmp/c", "force": False,
+                              "data_only": False}
     assert main(["serve", "--port", "9000"]) == 0
     assert calls["serve"] == ["--port", "9000"]

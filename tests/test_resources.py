@@ -288,7 +288,7 @@ def test_full_profile_downloads_the_pinned_revision(monkeypatch, capsys):
     monkeypatch.setattr(resources, "_announced", set())
     path = resources.checkpoint("sentiment-model")
     assert path == "/hub/distilbert/distilbert-base-uncased-finetuned-sst-2-english"
-    assert seen["revision"] == "714eb0f"
+    assert seen["revision"] == "714eb0fa89d2f80546fda750413ed43d93601a13"
     assert "*.bin" in seen["ignore_patterns"] and "*.h5" in seen["ignore_patterns"]
     resources.checkpoint("sentiment-model")
     assert capsys.readouterr().out.count("full profile: sentiment-model") == 1

@@ -16,6 +16,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fetch", help="download and verify the offline resources, build the stand-ins")
     p.add_argument("--roles", nargs="+", metavar="ROLE", help="only these roles (default: all)")
     p.add_argument("--no-standins", action="store_true", help="skip training the stand-in models")
+    p.add_argument("--data-only", action="store_true",
+                   help="only the data archives (no models): what the full profile needs from the cache")
     p.add_argument("--cache", metavar="DIR", help="cache folder (default: the course cache)")
     p.add_argument("--force", action="store_true", help="unpack and rebuild even when cached")
 
@@ -64,7 +66,8 @@ def _fetch(args) -> int:
     from utils.resources import fetch
 
     try:
-        rows = fetch(roles=args.roles, standins=not args.no_standins, cache=args.cache, force=args.force)
+        rows = fetch(roles=args.roles, standins=not args.no_standins, cache=args.cache, force=args.force,
+                     data_only=args.data_only)
     except Exception as exc:  # a download, checksum or build step failed: report it, no traceback
         print(f"course fetch: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -16,8 +16,16 @@ export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: lab test setup env fetch browser unit notebooks build lock clean
 
+# JupyterLab serves the repository root (README, notebooks/ and solutions/ in its file browser); the
+# browser and the printed addresses open lesson 00. JUPYTER_CONFIG_PATH adds the course's Jupyter
+# settings in .jupyter/: no news pop-up, no update check. LAB_PORT picks the port, LAB_FLAGS adds
+# options (README, "JupyterLab": remote machines). Jupyter refuses to run as root unless told so;
+# containers and cloud VMs often run as root, so make tells it there.
 lab: setup
-	$(VENV)/bin/jupyter lab --port=$(LAB_PORT) $(LAB_FLAGS) notebooks/00-setup.ipynb
+	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.default_url=/lab/tree/notebooks/00-setup.ipynb --port=$(LAB_PORT) \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_FLAGS)
 
 test: setup browser unit notebooks
 
@@ -25,14 +33,15 @@ setup: env fetch
 
 env: $(STAMP)
 
-# Reinstall only when a lock file changes.
+# Reinstall only when a lock file changes. The kernel's display name is the one the notebooks' metadata
+# carries, so JupyterLab does not rewrite it (and mark the notebook modified) when it opens one.
 $(STAMP): requirements.lock requirements-keras.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -r requirements-keras.txt
 	$(PY) -m pip install --quiet --no-deps -e .
-	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	touch $(STAMP)
 
 fetch: env

@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # machine that also runs a notebook kernel or the test runner this keeps training from stalling.
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: lab test setup env fetch browser unit notebooks build lock clean
+.PHONY: lab test test-lesson setup env fetch browser unit notebooks build lock clean
 
 # JupyterLab serves the repository root (README, notebooks/ and solutions/ in its file browser); the
 # browser and the printed addresses open lesson 00. JUPYTER_CONFIG_PATH adds the course's Jupyter
@@ -61,6 +61,13 @@ unit: env
 	$(PY) -m pytest tests -q; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 
 NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --nbval-sanitize-with tests/sanitize.cfg
+# One lesson in about a minute (longer for the training lessons): make test-lesson L=05
+# nbval of its solution, its exercise and notebook-layout tests, the grader on solution (full) and learner (0).
+test-lesson: env
+	@test -n "$(L)" || { echo "usage: make test-lesson L=NN"; exit 2; }
+	$(PY) -m pytest $(NBVAL_FLAGS) -q solutions/$(L)-*.ipynb
+	$(PY) -m pytest -q tests/test_exercises.py tests/test_lessons.py tests/test_lesson_grades.py -k "lesson$(L) or $(L)-"
+
 notebooks: env
 	$(PY) -m pytest $(NBVAL_FLAGS) solutions -q; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 

@@ -13,7 +13,7 @@ LESSONS = sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb")
                  if (ROOT / "utils" / "exercises" / f"lesson{p.name[:2]}.py").exists())
 
 
-@pytest.mark.parametrize("name", LESSONS, ids=[n[:2] for n in LESSONS])
+@pytest.mark.parametrize("name", LESSONS, ids=[n[:-len(".ipynb")] for n in LESSONS])
 def test_solution_full_marks_learner_zero(name):
     solution, learner = grade([ROOT / "solutions" / name, ROOT / "notebooks" / name], jobs=2, show_progress=False)
     assert solution.status == "graded" and solution.max_points > 0, solution.table()

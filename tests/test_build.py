@@ -92,10 +92,18 @@ def test_build_all_adds_the_colab_cell_and_is_idempotent(tmp_path):
     colab = build.colab_cell_source(root)
     for folder in ("solutions", "notebooks"):
         nb = nbformat.read(root / folder / "99-demo.ipynb", as_version=4)
-        assert nb.cells[0].source == colab and nb.cells[0].id == build.COLAB_CELL_ID
+        assert nb.cells[0].source.startswith("# Lesson 99")  # the title comes first
+        assert nb.cells[1].source == colab and nb.cells[1].id == build.COLAB_CELL_ID
     learner = nbformat.read(root / "notebooks" / "99-demo.ipynb", as_version=4)
     assert all(not c.outputs for c in learner.cells if c.cell_type == "code")
     assert RAISE in learner.cells[4].source
+
+
+def test_colab_cell_moves_behind_the_title_and_an_old_one_is_replaced():
+    nb = new_notebook(cells=[new_code_cell("# Colab setup (old)\nprint(1)"), new_code_cell("setup_lesson('07')"),
+                             new_markdown_cell("# 07 · A lesson"), new_markdown_cell("text")])
+    out = build._with_colab_cell(nb, "# Colab setup (new)")
+    assert [c.source for c in out.cells] == ["# 07 · A lesson", "# Colab setup (new)", "setup_lesson('07')", "text"]
 
 
 def test_colab_cell_follows_the_slug_and_does_nothing_here(tmp_path):

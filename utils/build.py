@@ -110,17 +110,23 @@ def colab_cell_source(root: str | os.PathLike | None = None) -> str:
 
 
 def _with_colab_cell(nb: nbformat.NotebookNode, source: str) -> nbformat.NotebookNode:
-    """Make the first cell the Colab install cell (replace an outdated one, else insert it)."""
+    """Title first, then the Colab install cell (an outdated one is replaced, a missing one inserted).
+
+    The title is the first markdown cell starting with ``# ``; a notebook without one gets the
+    Colab cell first.
+    """
     cell = nbformat.v4.new_code_cell(source)
     cell.id = COLAB_CELL_ID
-    first = nb.cells[0] if nb.cells else None
-    if first is not None and first.cell_type == "code" and first.source.startswith(COLAB_MARKER):
-        if first.source == source and first.get("id") == COLAB_CELL_ID:
-            return nb
-        cell.outputs, cell.execution_count = first.get("outputs", []), first.get("execution_count")
-        nb.cells[0] = cell
+    old = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(COLAB_MARKER)]
+    if old:
+        cell.outputs, cell.execution_count = old[0].get("outputs", []), old[0].get("execution_count")
+    cells = [c for c in nb.cells if not (c.cell_type == "code" and c.source.startswith(COLAB_MARKER))]
+    title = next((c for c in cells if c.cell_type == "markdown" and c.source.startswith("# ")), None)
+    if title is None:
+        nb.cells = [cell, *cells]
     else:
-        nb.cells.insert(0, cell)
+        cells.remove(title)
+        nb.cells = [title, cell, *cells]
     return nb
 
 

@@ -21,11 +21,15 @@ ROOT = Path(__file__).resolve().parents[1]
 LESSONS_FILE = ROOT / "utils" / "lessons.toml"
 
 
-def measure(path: Path) -> float:
+def measure(path: Path, save: bool = False) -> float:
+    """Seconds to run the notebook top to bottom; with ``save`` the executed notebook replaces the file."""
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    if save:
+        nbformat.write(nb, path)
+    return seconds
 
 
 def write(seconds: dict[str, float], day: str) -> None:
@@ -47,6 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="lesson ids (default: all)")
     parser.add_argument("--write", action="store_true", help="record the figures in utils/lessons.toml")
+    parser.add_argument("--save", action="store_true", help="keep the executed notebooks (fresh outputs)")
     args = parser.parse_args()
     os.environ.setdefault("COURSE_PROFILE", "fast")
     paths = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -54,7 +59,7 @@ def main() -> None:
         paths = [p for p in paths if p.name[:2] in args.lessons]
     seconds = {}
     for path in paths:
-        seconds[path.name[:2]] = measure(path)
+        seconds[path.name[:2]] = measure(path, save=args.save)
         print(f"{path.name:<32} {seconds[path.name[:2]]:7.1f} s", flush=True)
     if args.write:
         write(seconds, date.today().isoformat())

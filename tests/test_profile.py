@@ -90,3 +90,29 @@ def test_every_lesson_in_the_map_has_a_solution_notebook():
     solutions = {p.stem for p in Path(__file__).parents[1].joinpath("solutions").glob("*.ipynb")}
     missing = [entry.slug for entry in lesson.lessons() if entry.slug not in solutions]
     assert not missing, f"lessons.toml lists lessons without a notebook: {missing}"
+
+
+def test_pick_returns_the_active_profiles_value(monkeypatch):
+    from utils import profile
+
+    monkeypatch.setattr(profile, "_profile", "fast")
+    assert profile.pick(fast=64, full=256) == 64
+    monkeypatch.setattr(profile, "_profile", "full")
+    assert profile.pick(fast=64, full=256) == 256
+
+
+def test_course_file_is_found_from_a_lesson_folder(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    import pytest
+
+    from utils.lesson import course_file
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root / "notebooks")
+    assert course_file(".ci/run") == root / ".ci" / "run"
+    with pytest.raises(FileNotFoundError, match="not in the course folder"):
+        course_file("no/such/file")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no course folder"):
+        course_file(".ci/run")

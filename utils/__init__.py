@@ -8,8 +8,8 @@ Heavy modules are imported only when first used, so ``import utils`` stays fast.
 """
 from importlib import import_module
 
-from utils.lesson import setup_lesson
-from utils.profile import device, get_profile, is_fast, seed_everything
+from utils.lesson import course_file, setup_lesson
+from utils.profile import device, get_profile, is_fast, pick, seed_everything
 
 _LAZY = {
     "checkpoint": "utils.resources",
@@ -18,7 +18,7 @@ _LAZY = {
     "load": "utils.data",
 }
 
-__all__ = ["setup_lesson", "get_profile", "is_fast", "device", "seed_everything", *_LAZY]
+__all__ = ["setup_lesson", "get_profile", "is_fast", "pick", "device", "seed_everything", "course_file", *_LAZY]
 
 
 def __getattr__(name):

@@ -54,6 +54,22 @@ def find_lesson(lesson_id: str) -> Lesson:
     raise ValueError(f"unknown lesson {lesson_id!r}; known lessons: {known}")
 
 
+def course_file(relative: str) -> Path:
+    """A file of the course repository (``course_file(".ci/run")``), found from the working folder.
+
+    Lessons run inside a clone (JupyterLab, nbval, Colab all start in ``notebooks/`` or ``solutions/``),
+    so the root is the nearest folder above that holds ``pyproject.toml`` and ``utils/``; this works
+    whether or not the course is installed in editable mode.
+    """
+    for folder in [Path.cwd(), *Path.cwd().parents]:
+        if (folder / "pyproject.toml").is_file() and (folder / "utils").is_dir():
+            path = folder / relative
+            if not path.exists():
+                raise FileNotFoundError(f"{relative} is not in the course folder {folder}")
+            return path
+    raise FileNotFoundError(f"no course folder (pyproject.toml + utils/) at or above {Path.cwd()}")
+
+
 def _version(dist: str) -> str:
     try:
         return metadata.version(dist)

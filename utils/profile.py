@@ -73,6 +73,14 @@ def is_fast() -> bool:
     return get_profile() == "fast"
 
 
+def pick(*, fast, full):
+    """The value for the active profile: ``MAX_LENGTH = pick(fast=64, full=256)``.
+
+    The one way lessons size things per profile, so a reader sees both values side by side.
+    """
+    return fast if get_profile() == "fast" else full
+
+
 def device() -> str:
     """``"cuda"`` when a GPU is usable, else ``"cpu"``."""
     return "cuda" if _cuda_available() else "cpu"

@@ -192,3 +192,17 @@ def test_cli_dispatches_fetch_and_serve(monkeypatch):
                               "data_only": False}
     assert main(["serve", "--port", "9000"]) == 0
     assert calls["serve"] == ["--port", "9000"]
+
+
+def test_profile_callout_lists_the_lessons_roles_from_the_manifest():
+    nb = new_notebook(cells=[new_markdown_cell("# 07 · A lesson"), new_code_cell('setup_lesson("07")'),
+                             new_code_cell('m = checkpoint("sentiment-model")\nd = load("movie-reviews")')])
+    out = build._with_profile_callout(build._with_profile_callout(nb))  # idempotent
+    callouts = [c for c in out.cells if c.get("id") == build.PROFILE_CELL_ID]
+    assert len(callouts) == 1 and out.cells.index(callouts[0]) == 2
+    text = callouts[0].source
+    assert "`sentiment-model` — full: `distilbert/distilbert-base-uncased-finetuned-sst-2-english`" in text
+    assert "`movie-reviews`" in text and "Rotten Tomatoes" in text
+    nb.cells.append(new_code_cell('load("no-such-role")'))
+    with pytest.raises(build.BuildError, match="no-such-role"):
+        build._with_profile_callout(nb)

@@ -130,6 +130,49 @@ def _with_colab_cell(nb: nbformat.NotebookNode, source: str) -> nbformat.Noteboo
     return nb
 
 
+ROLE_CALL_RE = re.compile(r"""\b(?:checkpoint|load|resource_path)\(\s*["']([\w-]+)["']""")
+PROFILE_CELL_ID = "about-this-profile"
+
+
+def roles_used(nb: nbformat.NotebookNode) -> list[str]:
+    """The roles a notebook asks for (``checkpoint("…")``, ``load("…")``, ``resource_path("…")``), in order."""
+    found: dict[str, None] = {}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            found.update(dict.fromkeys(ROLE_CALL_RE.findall(cell.source)))
+    return list(found)
+
+
+def profile_callout(roles: list[str]) -> str:
+    """The lesson's one "about this profile" note, from the manifest: what each role is in each profile."""
+    from utils.resources import manifest
+
+    known = manifest()["roles"]
+    lines = ["> **About this profile.** The same cells run in both profiles; the banner above says which one is",
+             "> active. This lesson asks for:"]
+    for role in roles:
+        spec = known.get(role)
+        if spec is None:
+            raise BuildError(f"the lesson asks for role {role!r}, which utils/manifest.toml does not define")
+        full = f"`{spec['full']['id']}`" if "full" in spec else "the same as fast (no hub counterpart)"
+        lines.append(f"> - `{role}` — full: {full}; fast: {spec.get('substitution', 'the same').rstrip('.')}.")
+    lines += [">", "> In the fast profile, each substitution is also printed the first time a cell uses it."]
+    return "\n".join(lines)
+
+
+def _with_profile_callout(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Insert (or refresh) the callout right after the ``setup_lesson(...)`` cell."""
+    nb.cells = [c for c in nb.cells if c.get("id") != PROFILE_CELL_ID]
+    roles = roles_used(nb)
+    setup = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "setup_lesson(" in c.source), None)
+    if not roles or setup is None:
+        return nb
+    cell = nbformat.v4.new_markdown_cell(profile_callout(roles))
+    cell.id = PROFILE_CELL_ID
+    nb.cells.insert(setup + 1, cell)
+    return nb
+
+
 HEADER_RE = re.compile(r"^\*\*Level:\*\*.*$", re.MULTILINE)
 
 
@@ -206,7 +249,8 @@ def build_all(check: bool = False, root: str | os.PathLike | None = None) -> lis
     for name in names:
         sol_path, nb_path = solutions / name, notebooks / name
         raw = sol_path.read_text(encoding="utf-8")
-        solution = _with_header(_with_colab_cell(_with_ids(nbformat.reads(raw, as_version=4), name), source), name)
+        solution = _with_ids(nbformat.reads(raw, as_version=4), name)
+        solution = _with_profile_callout(_with_header(_with_colab_cell(solution, source), name))
         targets = {sol_path: _text(solution), nb_path: _text(learner_notebook(solution, f"solutions/{name}"))}
         for path, text in targets.items():
             current = path.read_text(encoding="utf-8") if path.exists() else None

@@ -68,10 +68,11 @@ def _compare_embedding(got, want, case):
 
 def _search_cases(rng):
     cases = []
-    for i in rng.choice(len(SEARCHES), size=3, replace=False):
+    positions = rng.permutation(3)  # the answer sits at a different position in each case
+    for i, position in zip(rng.choice(len(SEARCHES), size=3, replace=False), positions):
         query, answer, others = SEARCHES[i]
-        candidates = [answer, *others]
-        rng.shuffle(candidates)
+        candidates = [str(c) for c in rng.permutation(others)]
+        candidates.insert(int(position), answer)
         cases.append([query, candidates])
     return cases
 

@@ -4,7 +4,7 @@
     python benchmarks/standins.py --build    # rebuild them first (into the cache), then evaluate
     python benchmarks/standins.py --only sentiment-model ner-model
 
-A role whose recipe does not exist yet, or that is not built, is listed with the reason.
+A role that is not built is listed with the reason.
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ for _key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from utils import standins  # noqa: E402
-from utils.resources import ResourceMissing, fetch, resource_path  # noqa: E402
+from utils.resources import ResourceMissing, resource_path  # noqa: E402
+from utils.standins._train import read_metrics  # noqa: E402
 
 HEADLINE = ("test_accuracy", "test_f1", "test_top5", "test_exact_match", "test_macro_f1")
 
@@ -34,16 +35,13 @@ def _headline(metrics: dict) -> tuple[str, float | None]:
     return numbers[0] if numbers else ("-", None)
 
 
-def _row(role: str) -> dict:
-    recipe = standins.RECIPES[role]
-    if importlib.util.find_spec(f"utils.standins.{recipe}") is None:
-        return {"role": role, "status": f"no recipe (utils/standins/{recipe}.py)"}
+def _row(role: str, recipe: str) -> dict:
     try:
         folder = resource_path(role)
     except ResourceMissing:
         return {"role": role, "status": "not built (run `course fetch` or --build)"}
     module = importlib.import_module(f"utils.standins.{recipe}")
-    recorded = json.loads((folder / "metrics.json").read_text()) if (folder / "metrics.json").exists() else {}
+    recorded = read_metrics(folder)
     start = time.perf_counter()
     measured = module.evaluate(folder)
     metric, value = _headline(measured)
@@ -59,13 +57,17 @@ def _fmt(value, spec: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", action="store_true", help="rebuild the stand-ins before evaluating")
-    parser.add_argument("--only", nargs="+", choices=sorted(standins.RECIPES), help="roles to include")
+    recipes = standins.recipes()
+    parser.add_argument("--only", nargs="+", choices=sorted(recipes), help="roles to include")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     args = parser.parse_args(argv)
-    roles = args.only or list(standins.RECIPES)
+    roles = args.only or list(recipes)
     if args.build:
-        fetch(roles, force=True)
-    rows = [_row(role) for role in roles]
+        from utils.cli import main as course
+
+        if course(["fetch", "--force", "--roles", *roles]) != 0:
+            return 1
+    rows = [_row(role, recipes[role]) for role in roles]
     print(f"\n{'role':<18} {'metric':<18} {'held-out':>9} {'recorded':>9} {'build s':>8} {'eval s':>7}  status")
     for r in rows:
         print(f"{r['role']:<18} {r.get('metric', '-'):<18} {_fmt(r.get('value'), '9.4f')} "

@@ -183,9 +183,9 @@ def test_cli_dispatches_fetch_and_serve(monkeypatch):
     import types
 
     calls = {}
-    fake_resources = types.SimpleNamespace(fetch=lambda **kw: calls.setdefault("fetch", kw) and [])
+    fake_fetch = types.SimpleNamespace(fetch=lambda **kw: calls.setdefault("fetch", kw) and [])
     fake_serving = types.SimpleNamespace(cli_main=lambda argv: calls.setdefault("serve", argv) and 0)
-    monkeypatch.setitem(sys.modules, "utils.resources", fake_resources)
+    monkeypatch.setitem(sys.modules, "utils.fetch", fake_fetch)
     monkeypatch.setitem(sys.modules, "utils.serving", fake_serving)
     assert main(["fetch", "--roles", "encoder", "qa", "--no-standins", "--cache", "/tmp/c"]) == 0
     assert calls["fetch"] == {"roles": ["encoder", "qa"], "standins": False, "cache": "/tmp/c", "force": False,

@@ -6,6 +6,7 @@ from Debian's ``r-cran-janeaustenr``; the shipped file must give exactly the sam
 from __future__ import annotations
 
 import shutil
+from pathlib import PurePosixPath
 
 import pytest
 
@@ -37,14 +38,15 @@ def test_the_shipped_novels_are_the_debian_packages_line_for_line():
     try:
         deb = data.austen_novels_from_deb()
     except ResourceMissing as err:
-        pytest.skip(f"the Debian package is not fetched (`course fetch r-cran-janeaustenr`, Debian only): {err}")
-    shipped = data._austen_novels()
+        pytest.skip(f"the Debian package is not fetched (`course fetch --roles r-cran-janeaustenr`, Debian only): {err}")
+    shipped = data.austen_novels()
     assert list(shipped) == list(deb) == sorted(data.AUSTEN_BOOKS)  # object order fixes the seeded splits
     for name in deb:
         assert shipped[name] == deb[name], name
 
 
-def test_the_origin_archive_is_in_the_manifest():
-    origin = SPEC["origin"]
-    archive = resources.manifest()["archives"][origin["archive"]]
-    assert set(origin["member"]) == set(archive["members"])
+def test_the_origin_is_the_debian_packages_lazy_load_database():
+    origin = resources.members("lm-corpus", "origin")
+    assert {archive for archive, _ in origin} == {"r-cran-janeaustenr"}
+    assert resources.manifest()["archives"]["r-cran-janeaustenr"]["kind"] == "deb"
+    assert sorted(PurePosixPath(member).name for _, member in origin) == ["Rdata.rdb", "Rdata.rdx"]

@@ -126,3 +126,15 @@ def test_split_of_is_deterministic_and_covers_all_splits(build):
     keys = [f"doc:{i}#0" for i in range(200)]
     assert [build.split_of(k) for k in keys] == [build.split_of(k) for k in keys]
     assert set(map(build.split_of, keys)) == set(SPLITS)
+
+
+def test_the_build_reproduces_the_committed_set_byte_for_byte(build, tmp_path):
+    from utils.resources import ResourceMissing, resource_paths
+
+    try:
+        resource_paths("qa", origin=True)
+    except ResourceMissing as err:
+        pytest.skip(f"the Grimm and Hamlet texts are not fetched: {err}")
+    out = tmp_path / "course-qa.json"
+    build.main(["--out", str(out)])
+    assert out.read_bytes() == (QA_DIR / "course-qa.json").read_bytes()

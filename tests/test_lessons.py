@@ -70,3 +70,26 @@ def test_header_runtime_is_the_lesson_maps(name):
     assert lesson.header_line() in title, "run `course build`: the header line comes from utils/lessons.toml"
     readme = (ROOT / "README.md").read_text()
     assert f"| {lesson.fast_runtime} / {lesson.full} |" in readme.replace("\\|", "|")
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_each_exercise_statement_names_what_to_write(name):
+    """The markdown from 'Exercise N' to qN.check() names the target the check reads."""
+    import importlib
+
+    module = ROOT / "utils" / "exercises" / f"lesson{name[:2]}.py"
+    if not module.exists():
+        pytest.skip("no exercises")
+    targets = {ex.name: ex.target for ex in importlib.import_module(f"utils.exercises.lesson{name[:2]}").EXERCISES}
+    statement, current = {}, None
+    for cell in _cells("notebooks", name):
+        if cell.cell_type == "markdown" and (m := HEADING.search(cell.source)):
+            current = f"q{m.group(1)}"
+            statement[current] = cell.source
+        elif cell.cell_type == "markdown" and current:
+            statement[current] += "\n" + cell.source
+        elif cell.cell_type == "code" and CHECK_RE.search(cell.source):
+            current = None
+    assert set(statement) == set(targets), f"exercise headings {sorted(statement)} vs exercises {sorted(targets)}"
+    for q, target in targets.items():
+        assert f"`{target}" in statement[q], f"Exercise {q[1:]}'s statement never names `{target}`"

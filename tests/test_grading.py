@@ -276,9 +276,8 @@ def test_progress_is_read_from_the_record_at_once(tmp_path, monkeypatch, capsys)
 
     q3.check(lambda model: sum(p.numel() for p in model.parameters() if p.requires_grad))
     capsys.readouterr()
-    start = time.perf_counter()
+    monkeypatch.setattr(grader, "grade", lambda *a, **k: pytest.fail("progress must not execute notebooks"))
     code = main(["progress"])
-    elapsed = time.perf_counter() - start
     out = capsys.readouterr().out
     assert "✓ correct" in out and "not checked yet" in out and code == 1
-    assert elapsed < 5  # no notebook is executed
+    assert "00      q3        1/1 point" in out

@@ -281,3 +281,22 @@ def test_progress_is_read_from_the_record_at_once(tmp_path, monkeypatch, capsys)
     out = capsys.readouterr().out
     assert "✓ correct" in out and "not checked yet" in out and code == 1
     assert "00      q3        1/1 point" in out
+
+
+def test_hints_and_solutions_render_as_markdown_in_jupyter(monkeypatch):
+    import IPython
+    import IPython.display
+
+    class ZMQInteractiveShell:  # the name Jupyter's kernel shell has
+        pass
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: ZMQInteractiveShell())
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    from utils.exercises.lesson00 import q3
+
+    _double().hint(1)
+    q3.solution()
+    assert all(isinstance(obj, IPython.display.Markdown) for obj in shown) and len(shown) == 2
+    assert "**Hint 1/2 for q9:** Multiply." in shown[0].data
+    assert "```python\ndef count_parameters(model):" in shown[1].data

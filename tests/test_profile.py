@@ -11,6 +11,7 @@ from utils import lesson, profile
 @pytest.fixture
 def fresh_profile(monkeypatch):
     monkeypatch.setattr(profile, "_profile", None)
+    monkeypatch.delenv("COURSE_DRY_RUN", raising=False)
     for key in profile.OFFLINE_SWITCHES:
         monkeypatch.delenv(key, raising=False)
     return monkeypatch
@@ -101,6 +102,38 @@ def test_pick_returns_the_active_profiles_value(monkeypatch):
     assert profile.pick(fast=64, full=256) == 256
 
 
+def test_a_dry_run_is_the_full_profile_offline(fresh_profile, capsys):
+    fresh_profile.setenv("COURSE_PROFILE", "full")
+    fresh_profile.setenv("COURSE_DRY_RUN", "1")
+    assert profile.get_profile() == "full" and profile.dry_run()
+    assert all(os.environ[key] == value for key, value in profile.OFFLINE_SWITCHES.items())
+    assert "full profile, dry run (COURSE_DRY_RUN=1)" in capsys.readouterr().out
+    profile.get_profile()
+    assert capsys.readouterr().out == ""  # said once, when the profile is decided
+
+
+@pytest.mark.parametrize("chosen, flag", [("fast", "1"), ("full", "0"), ("full", "")])
+def test_no_dry_run_without_both_switches(fresh_profile, chosen, flag):
+    fresh_profile.setenv("COURSE_PROFILE", chosen)
+    fresh_profile.setenv("COURSE_DRY_RUN", flag)
+    assert not profile.dry_run()
+    assert profile.pick(fast=64, full=256) == (64 if chosen == "fast" else 256)
+
+
+def test_pick_in_a_dry_run_clips_every_integer_to_the_fast_value(monkeypatch):
+    monkeypatch.setattr(profile, "_profile", "full")
+    monkeypatch.setenv("COURSE_DRY_RUN", "1")
+    assert profile.pick(fast=64, full=256) == 64
+    assert profile.pick(fast=8, full=4) == 4  # already the smaller
+    assert profile.pick(fast=1e-4, full=3e-5) == 3e-5  # not a size: the full value
+    assert profile.pick(fast=True, full=False) is False
+    assert profile.pick(fast="tiny", full="base") == "base"
+    sizes = profile.pick(fast={"train": 480, "test": 400, "note": "a"},
+                         full={"train": 25_000, "test": 25_000, "note": "b", "extra": 7})
+    assert sizes == {"train": 480, "test": 400, "note": "b", "extra": 7}
+    assert profile.pick(fast=[25, 50], full=(100, 10)) == (25, 10)
+
+
 def test_course_file_is_found_from_a_lesson_folder(monkeypatch, tmp_path):
     from pathlib import Path
 
@@ -116,3 +149,14 @@ def test_course_file_is_found_from_a_lesson_folder(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(FileNotFoundError, match="no course folder"):
         course_file(".ci/run")
+
+
+def test_every_full_budget_follows_from_its_basis():
+    """``full`` is the sum that ends ``full_basis`` ("… = 12.8 min"), rounded up to a whole minute."""
+    import math
+    import re
+
+    for entry in lesson.lessons():
+        total = re.search(r"= (\d+(?:\.\d+)?) min$", entry.full_basis)
+        assert total, f"lesson {entry.id}: full_basis must end with '= N min', the sum of its parts"
+        assert entry.full == f"≈ {math.ceil(float(total.group(1)))} min T4", f"lesson {entry.id}"

@@ -95,6 +95,40 @@ def test_fast_substitution_is_announced_once(tmp_path, monkeypatch, capsys):
     assert "in place of distilbert/distilbert-base-uncased-finetuned-sst-2-english" in out
 
 
+def test_a_dry_run_resolves_full_roles_to_the_fast_folders(tmp_path, monkeypatch, capsys):
+    import huggingface_hub
+
+    folder = tmp_path / "models" / "sentiment-model"
+    folder.mkdir(parents=True)
+    (folder / resources.MARKER).write_text("{}")
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    monkeypatch.setenv("COURSE_DRY_RUN", "1")
+    monkeypatch.delenv("COURSE_AUTO_FETCH", raising=False)
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
+    monkeypatch.setattr(profile, "_profile", "full")
+    monkeypatch.setattr(resources, "_announced", set())
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda *a, **k: pytest.fail("a dry run never asks the hub"))
+    assert resources.checkpoint("sentiment-model") == str(folder)
+    out = capsys.readouterr().out
+    assert out.startswith("full profile: sentiment-model → ")
+    assert "(dry run: the fast resource instead of distilbert/distilbert-base-uncased-finetuned-sst-2-english @ " in out
+    assert not resources.auto_fetch_allowed("tweets")  # the cache is filled by `course fetch`, as in fast
+    with pytest.raises(ResourceMissing, match="course fetch --roles encoder"):
+        resources.checkpoint("encoder")
+
+
+def test_a_dry_run_loads_the_fast_lesson_sized_data(fetched, monkeypatch, capsys):
+    fetched("movie-reviews")
+    monkeypatch.setenv("COURSE_DRY_RUN", "1")
+    monkeypatch.setattr(profile, "_profile", "full")
+    monkeypatch.setattr(resources, "_announced", set())
+    monkeypatch.setattr(data, "_hub", lambda *a, **k: pytest.fail("a dry run never asks the hub"))
+    reviews = data.load("movie-reviews")
+    assert {split: len(ds) for split, ds in reviews.items()} == dict(zip(data.SPLITS, data.SMALL["movie-reviews"]))
+    assert "dry run: the fast resource instead of stanfordnlp/imdb" in capsys.readouterr().out
+    assert len(data.load("movie-reviews", small=False)["train"]) > data.SMALL["movie-reviews"][0]
+
+
 def test_cache_dir_follows_course_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
     assert resources.cache_dir() == tmp_path

@@ -11,7 +11,9 @@ Roles without a hub counterpart (``sentiment-fine``, ``tweets``, ``lm-corpus``) 
 sources in both profiles; the full profile fetches their archive on first use (a printed line says so),
 ``lm-corpus`` is a file the course ships. Both loader tables (``_FAST``, ``_FULL``) are keyed by role.
 
-``small``: ``None`` → lesson-sized subsets in the fast profile, everything in the full profile;
+A full-profile dry run (``COURSE_DRY_RUN=1``, :func:`utils.profile.dry_run`) reads the fast sources.
+
+``small``: ``None`` → lesson-sized subsets in the fast profile (and a dry run), everything in the full profile;
 ``True`` → the subsets in either profile; ``False`` → everything (stand-in recipes use this).
 Subsets are seeded, stratified by label where there is one, and capped at these sizes:
 
@@ -44,7 +46,7 @@ import numpy as np
 import pandas as pd
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
 
-from utils.profile import get_profile
+from utils.profile import dry_run, get_profile
 from utils.resources import ResourceMissing, announce, auto_fetch, members, resource_path, resource_paths, role_spec
 
 SEED = 0
@@ -90,7 +92,7 @@ def load(role: str, *, small: bool | None = None, **options) -> DatasetDict:
     if spec["kind"] != "data":
         raise ValueError(f"{role!r} is a {spec['kind']} role: use utils.checkpoint({role!r})")
     profile = get_profile()
-    if profile == "full" and "full" in spec:
+    if profile == "full" and "full" in spec and not dry_run():
         data = _FULL[role](spec["full"]["id"], spec["full"]["revision"], **options)
     else:
         loader = _FAST[role]
@@ -102,7 +104,7 @@ def load(role: str, *, small: bool | None = None, **options) -> DatasetDict:
             data = loader(**options)
     announce(role)
     if small is None:
-        small = profile == "fast"
+        small = profile == "fast" or dry_run()
     return subset(data, *SMALL[role]) if small else data
 
 

@@ -102,12 +102,13 @@ def hf_preset_dir(folder: str | os.PathLike, cache: str | os.PathLike | None = N
 
 
 def keras_preset(role: str) -> str:
-    """What ``from_preset`` should load for ``role``: a Kaggle preset name (full) or a local folder (fast)."""
-    from utils.profile import get_profile
+    """What ``from_preset`` should load for ``role``: a Kaggle preset name (full) or a local folder (fast,
+    and a full-profile dry run)."""
+    from utils.profile import dry_run, get_profile
 
     if role not in KAGGLE_PRESETS:
         raise ValueError(f"no KerasHub preset for role {role!r}; known: {', '.join(KAGGLE_PRESETS)}")
-    if get_profile() == "full":
+    if get_profile() == "full" and not dry_run():  # a full-profile dry run reads the fast folders
         print(f"full profile: {role} → KerasHub preset {KAGGLE_PRESETS[role]}")
         return KAGGLE_PRESETS[role]
     from utils.resources import checkpoint

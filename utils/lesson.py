@@ -22,7 +22,8 @@ class Lesson:
     level: str
     topics: str
     fast: str  # the estimate, used until a measurement is recorded
-    full: str
+    full: str  # the expected time on a Colab T4 ...
+    full_basis: str = ""  # ... and how it follows from the lesson's work (see the head of lessons.toml)
     fast_seconds: float | None = None  # measured by `python benchmarks/lesson_times.py --write`
     measured: str = ""  # the date of that measurement
 

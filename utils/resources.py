@@ -19,7 +19,7 @@ import tomllib
 from functools import cache as _memoize
 from pathlib import Path
 
-from utils.profile import get_profile
+from utils.profile import dry_run, get_profile
 
 MANIFEST_FILE = Path(__file__).with_name("manifest.toml")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -180,7 +180,7 @@ def auto_fetch_allowed(role: str) -> bool:
     forced = os.environ.get("COURSE_AUTO_FETCH", "").strip()
     if forced in ("0", "1"):
         return forced == "1"
-    if get_profile() == "full":
+    if get_profile() == "full" and not dry_run():  # a dry run reads the cache like the fast profile
         return "full" not in role_spec(role)
     return on_colab()
 
@@ -223,6 +223,8 @@ def announce(role: str) -> None:
     profile = get_profile()
     if profile == "full" and "full" in spec:
         text = f"{spec['full']['id']} @ {spec['full']['revision']}"
+        if dry_run():
+            text = f"{spec['substitution']} (dry run: the fast resource instead of {text})"
     else:
         text = spec["substitution"]
     print(f"{profile} profile: {role} → {text}")
@@ -232,12 +234,13 @@ def checkpoint(role: str) -> str:
     """Where to load a model/tokenizer role from, identical call sites in both profiles.
 
     fast: the local folder built by ``course fetch`` (:class:`ResourceMissing` if absent);
-    full: the hub id downloaded at its pinned revision with ``snapshot_download``, as a local path.
+    full: the hub id downloaded at its pinned revision with ``snapshot_download``, as a local path;
+    a full-profile dry run (:func:`utils.profile.dry_run`): the fast folder.
     """
     spec = role_spec(role)
     if spec["kind"] == "data":
         raise ValueError(f"{role!r} is a data role: use utils.load({role!r})")
-    if get_profile() == "full" and "full" in spec:
+    if get_profile() == "full" and "full" in spec and not dry_run():
         path = _hub_snapshot(spec["full"]["id"], spec["full"]["revision"], tokenizer_only=spec["kind"] == "tokenizer")
     else:
         try:

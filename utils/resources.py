@@ -194,7 +194,7 @@ def auto_fetch(role: str) -> bool:
     needed = _expand([role], data)
     archives = sorted({a for r in needed for a in fast_archives(r, manifest_data=data)})
     size = sum(data["archives"][a]["bytes"] for a in archives) / 1e6
-    trained = [r for r in needed if "recipe" in data["roles"][r]["fast"]]
+    trained = [r for r in needed if "recipe" in data["roles"][r]["fast"] and not shipped_current(r, data["roles"][r])]
     profile = get_profile()
     if profile == "full":
         why = "has no hub counterpart; both profiles read it from the course cache"
@@ -429,7 +429,36 @@ def _model_marker(role: str, spec: dict, data: dict) -> dict:
         from utils import standins
 
         marker["recipe_sha256"] = standins.fingerprint(spec["fast"]["recipe"])
+        if shipped_current(role, spec):
+            marker["from"] = "shipped"  # (absent: trained here, as before shipped weights existed)
     return marker
+
+
+def shipped_current(role: str, spec: dict) -> bool:
+    """Whether ``role`` is assembled from the weights the course ships (``fast.shipped`` in the manifest,
+    ``data/standins/<role>/``) rather than trained: they exist and were made by the current recipe code."""
+    shipped = spec["fast"].get("shipped")
+    if not shipped:
+        return False
+    folder = REPO_ROOT / shipped["dir"]
+    try:
+        made_by = json.loads((folder / "metrics.json").read_text()).get("recipe_sha256")
+    except (OSError, ValueError):
+        return False
+    from utils import standins
+
+    current = standins.fingerprint(spec["fast"]["recipe"])
+    if made_by != current:
+        if role not in _stale_warned:
+            _stale_warned.add(role)
+            warnings.warn(f"{shipped['dir']} was made by another version of the {spec['fast']['recipe']!r} recipe; "
+                          f"training {role} instead (minutes). Refresh the shipped weights with "
+                          f"`course standins train {role}`.", stacklevel=3)
+        return False
+    return True
+
+
+_stale_warned: set[str] = set()
 
 
 def _build_model(role: str, spec: dict, root: Path, data: dict, force: bool, standins: bool) -> str:
@@ -439,7 +468,8 @@ def _build_model(role: str, spec: dict, root: Path, data: dict, force: bool, sta
     if not force and _read_marker(final) == marker:
         return "cached"
     fast = spec["fast"]
-    if "recipe" in fast:
+    assembled = marker.get("from") == "shipped"
+    if "recipe" in fast and not assembled:
         from utils import standins as registry
 
         if not standins or os.environ.get("COURSE_SKIP_STANDINS") == "1":
@@ -451,7 +481,12 @@ def _build_model(role: str, spec: dict, root: Path, data: dict, force: bool, sta
     (root / "models").mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{role}-", dir=root / "models"))
     try:
-        if "recipe" in fast:
+        if assembled:  # seconds: base encoder + the shipped low-rank weights
+            from utils.standins import shipped
+
+            shipped.assemble(REPO_ROOT / fast["shipped"]["dir"], resource_path("encoder", cache=root), tmp,
+                             sha256=fast["shipped"]["sha256"])
+        elif "recipe" in fast:
             registry.build(role, tmp)
         else:
             from utils.standins import converted
@@ -463,7 +498,7 @@ def _build_model(role: str, spec: dict, root: Path, data: dict, force: bool, sta
         _publish(tmp, final, marker)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return "built"
+    return "assembled (shipped weights)" if assembled else "built"
 
 
 # ------------------------------------------------------------------------------------ fetch
@@ -491,7 +526,7 @@ def fetch(roles: list[str] | str | None = None, *, cache: Path | str | None = No
 
     ``roles``: role names (or archive names); ``None`` means everything in the manifest. Roles a
     stand-in is trained from are fetched with it. ``standins=False`` (or ``COURSE_SKIP_STANDINS=1``)
-    skips training the course's stand-in models. ``data_only`` keeps only the data roles: downloads,
+    skips training the course's stand-in models (shipped ones are still assembled, in seconds). ``data_only`` keeps only the data roles: downloads,
     no model folders, no training (seconds; what the full profile needs from the course cache).
     ``force`` re-unpacks and rebuilds cached entries. A warm cache makes this a no-op. Returns the
     summary rows (also printed as a table).

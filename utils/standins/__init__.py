@@ -6,6 +6,9 @@ return held-out metrics) and ``evaluate(model_dir) -> dict`` (the test split's m
 prefixed ``test_`` as in the built folder's ``metrics.json``). ``course fetch`` calls :func:`build`
 for each role; modules are imported only then, so this package stays cheap to import.
 ``converted`` is not a recipe: it turns archive members into model folders without training.
+``shipped`` is not a recipe either: it compresses a built stand-in into the small file the course ships
+(``data/standins/<role>/``) and assembles it back; ``course fetch`` assembles instead of calling
+:func:`build` while the shipped file's recorded recipe fingerprint is current.
 """
 from __future__ import annotations
 

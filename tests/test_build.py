@@ -140,7 +140,7 @@ def test_readme_table_lists_every_lesson_with_a_badge():
         assert row.startswith(f"| {lesson.id} | [{lesson.title}](notebooks/{lesson.slug}.ipynb)")
         assert (f"colab.research.google.com/github/hands-on-nlp/nlp-with-transformers-course/blob/main/"
                 f"notebooks/{lesson.slug}.ipynb") in row
-        assert lesson.fast in row and lesson.full in row
+        assert lesson.fast_runtime in row and lesson.full in row
 
 
 def test_update_readme_rewrites_only_the_marked_block(tmp_path):

@@ -72,7 +72,8 @@ def page(tmp_path_factory, request):
             errors = []
             tab.on("pageerror", lambda err: errors.append(str(err)))
             tab.goto(service.url)
-            tab.wait_for_function("document.getElementById('model-version').textContent.includes('@')")
+            # a locator assertion, not wait_for_function("…"): the page's CSP forbids evaluating strings
+            sync_api.expect(tab.locator("#model-version")).to_contain_text("@", timeout=30_000)
             yield tab
             assert not errors, errors
             assert not outside, outside

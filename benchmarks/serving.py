@@ -2,7 +2,10 @@
 
 Both services run the same model in child processes on 127.0.0.1; this process is the load
 generator (closed loop: each of N clients sends its next request when the previous one is answered).
-Naive and batching runs alternate per concurrency level so that both see the same machine load.
+Naive and batching runs alternate per concurrency level (naive-batching, then batching-naive, …, for
+``--rounds`` rounds; medians are reported) so that both see the same machine load. The services get
+``OMP_WAIT_POLICY=PASSIVE`` unless it is set already (as ``make`` does): on a shared 2-core machine
+PyTorch's spinning threads otherwise measure oversubscription rather than batching.
 
     python benchmarks/serving.py --model PATH|ROLE                  # throughput, p50/p95 at 1, 8, 32 clients
     python benchmarks/serving.py --model PATH --soak 60 --skip-compare  # 60 s of mixed good/bad requests
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -104,7 +108,8 @@ def compare(model: str, levels: list[int], seconds: float, warmup: float, rounds
         services = {"naive": naive, "batching": batched}
         for service in services.values():
             closed_loop(service.url, 4, warmup, predict_one)
-        runs = [(c, r, mode) for c in levels for r in range(rounds) for mode in services]
+        order = list(services)  # reversed every other round, so neither mode always goes first
+        runs = [(c, r, mode) for c in levels for r in range(rounds) for mode in (order if r % 2 == 0 else order[::-1])]
         for clients, rnd, mode in tqdm(runs, desc="benchmark", unit="run"):
             server = psutil.Process(services[mode].process.pid)
             cpu_before, batches_before = sum(server.cpu_times()[:2]), _batches(services[mode].url)
@@ -182,12 +187,12 @@ def soak(model: str, seconds: float, clients: int = 32, **options) -> dict:
 
 
 def print_table(rows: list[dict]) -> None:
-    print(f"{'mode':<9} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'cpu ms/req':>10} "
+    print(f"{'mode':<9} {'clients':>7} {'round':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'cpu ms/req':>10} "
           f"{'batch':>6} {'non-200':>8} {'lost':>5}")
     for r in rows:
-        print(f"{r['mode']:<9} {r['clients']:>7} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
-              f"{r['server_cpu_ms_per_request']:>10.1f} {r['mean_batch_size']:>6.1f} {sum(r['non_200'].values()):>8} "
-              f"{r['lost']:>5}")
+        print(f"{r['mode']:<9} {r['clients']:>7} {r['round']:>5} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} "
+              f"{r['p95_ms']:>8.1f} {r['server_cpu_ms_per_request']:>10.1f} {r['mean_batch_size']:>6.1f} "
+              f"{sum(r['non_200'].values()):>8} {r['lost']:>5}")
 
 
 def ratios(rows: list[dict]) -> dict:
@@ -205,9 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default=DEFAULT_ROLE, help="model folder or resource role")
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
-    p.add_argument("--duration", type=float, default=10.0, help="seconds per run")
+    p.add_argument("--duration", type=float, default=6.0, help="seconds per run")
     p.add_argument("--warmup", type=float, default=3.0)
-    p.add_argument("--rounds", type=int, default=1, help="repeat each (level, mode) run; medians are reported")
+    p.add_argument("--rounds", type=int, default=3, help="repeat each (level, mode) run; medians are reported")
     p.add_argument("--torch-threads", type=int, default=0, help="forward-pass threads in both services")
     p.add_argument("--max-wait-ms", type=float, default=5.0, help="batching service: wait for a batch to fill")
     p.add_argument("--soak", type=float, default=0, help="also run a soak test of this many seconds")
@@ -216,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     options = {"torch_threads": args.torch_threads, "max_wait_ms": args.max_wait_ms}
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # inherited by the services
     results: dict = {"model": args.model, "options": options, "cpu_count": psutil.cpu_count(),
-                     "load_avg_start": psutil.getloadavg()}
+                     "load_avg_start": psutil.getloadavg(),
+                     "omp_wait_policy": os.environ["OMP_WAIT_POLICY"]}
     if not args.skip_compare:
         rows = compare(args.model, args.concurrency, args.duration, args.warmup, args.rounds, **options)
         print_table(rows)
@@ -233,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
               f"RSS {s['rss_mb']['start']} -> {s['rss_mb']['end']} MB (max {s['rss_mb']['max']})")
         status = int(bool(s["server_errors"] or s["lost"] or s["answered"] != s["requests"]))
     results["load_avg_end"] = psutil.getloadavg()
+    print("load average (1, 5, 15 min) at start {}, at end {}, on {} CPUs".format(
+        *(" / ".join(f"{v:.2f}" for v in results[key]) for key in ("load_avg_start", "load_avg_end")),
+        results["cpu_count"]))
     if args.out:
         args.out.write_text(json.dumps(results, indent=2, default=str))
     return status

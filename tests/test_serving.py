@@ -5,6 +5,7 @@ import asyncio
 import dataclasses
 import hashlib
 import json
+import threading
 import time
 
 import pytest
@@ -255,6 +256,144 @@ def test_micro_batcher_groups_orders_and_survives_errors():
         with pytest.raises(QueueFull):
             await batcher.submit(["x"] * 9)
         await batcher.stop()
+
+    asyncio.run(scenario())
+
+
+class GatedPredict:
+    """A fake ``predict_fn`` that records its batches; while ``hold`` is set, a batch blocks until
+    ``release()``, so a test controls when the forward pass ends without sleeping."""
+
+    def __init__(self, hold: bool = False):
+        self.calls: list[list[str]] = []
+        self.started = threading.Event()
+        self._gate = threading.Event()
+        if not hold:
+            self._gate.set()
+
+    def __call__(self, texts):
+        self.calls.append(list(texts))
+        self.started.set()
+        if not self._gate.wait(timeout=30):
+            raise TimeoutError("the test never released the batch")
+        if "boom" in texts:
+            raise RuntimeError("model exploded")
+        return [len(t) for t in texts]
+
+    def release(self):
+        self._gate.set()
+
+
+async def _busy_batcher(first: list[str], later: list[list[str]], **options):
+    """A started batcher whose forward pass is held busy with ``first`` while the ``later`` requests
+    queue behind it; returns the batcher, its ``GatedPredict`` and the requests' tasks."""
+    fake = GatedPredict(hold=True)
+    batcher = MicroBatcher(fake, **options)
+    await batcher.start()
+    running = asyncio.create_task(batcher.submit(first))
+    assert await asyncio.to_thread(fake.started.wait, 30)  # dispatched alone, now in the forward pass
+    queued = [asyncio.create_task(batcher.submit(texts)) for texts in later]
+    await asyncio.sleep(0.05)  # they reach the queue
+    return batcher, fake, running, queued
+
+
+def test_micro_batcher_serves_a_lone_request_without_waiting():
+    async def scenario():
+        fake = GatedPredict()
+        batcher = MicroBatcher(fake, max_batch_size=32, max_wait_ms=3000)  # the old batcher waited 3 s
+        await batcher.start()
+        for words in (["one"], ["two", "three"], ["four"]):  # one after another: each finds the queue empty
+            started = time.monotonic()
+            assert await batcher.submit(words) == [len(w) for w in words]
+            assert time.monotonic() - started < 1.0  # far below max_wait, with room for a busy machine
+        assert fake.calls == [["one"], ["two", "three"], ["four"]]  # a request's texts stay together
+        await batcher.stop()
+
+    asyncio.run(scenario())
+
+
+def test_micro_batcher_batches_requests_that_arrive_during_a_forward_pass():
+    async def scenario():
+        batcher, fake, first, waiting = await _busy_batcher(
+            ["a"], [["b"], ["cc"], ["ddd"], ["eeee"]], max_batch_size=3, max_wait_ms=200)
+        assert batcher.pending == 4  # queued behind the running batch
+        fake.release()
+        assert await first == [1]
+        assert await asyncio.gather(*waiting) == [[1], [2], [3], [4]]
+        assert fake.calls[:2] == [["a"], ["b", "cc", "ddd"]]  # full batch: dispatched without waiting
+        assert fake.calls[2:] == [["eeee"]]  # left over, dispatched when max_wait_ms has passed
+        await batcher.stop()
+
+    asyncio.run(scenario())
+
+
+def test_micro_batcher_under_load_waits_for_more_until_the_batch_is_full():
+    async def scenario():
+        # "b" is queued while "a" runs: the service is busy, so "b" may wait up to 3 s for company
+        batcher, fake, first, (second,) = await _busy_batcher(["a"], [["b"]], max_batch_size=2, max_wait_ms=3000)
+        fake.release()
+        assert await first == [1]
+        await asyncio.sleep(0.05)
+        assert fake.calls == [["a"]] and not second.done()  # "b" is waiting ...
+        assert await batcher.submit(["cc"]) == [2]  # ... and the next request fills its batch
+        assert await second == [1]
+        assert fake.calls == [["a"], ["b", "cc"]]
+        await batcher.stop()
+
+    asyncio.run(scenario())
+
+
+def test_micro_batcher_waits_for_company_only_after_a_shared_pass():
+    async def scenario():
+        fake = GatedPredict()
+        batcher = MicroBatcher(fake, max_batch_size=2, max_wait_ms=1000)
+        await batcher.start()
+        assert await asyncio.gather(batcher.submit(["a"]), batcher.submit(["b"])) == [[1], [1]]  # one pass
+        late = asyncio.create_task(batcher.submit(["c"]))  # right after a shared pass, "c" waits for company ...
+        await asyncio.sleep(0.05)
+        assert not late.done()
+        assert await batcher.submit(["dd"]) == [2]  # ... which comes and fills the batch
+        assert await late == [1]
+        started = time.monotonic()
+        assert await batcher.submit(["e"]) == [1]  # after the shared ["c", "dd"]: waits 1 s, in vain
+        waited, started = time.monotonic() - started, time.monotonic()
+        assert await batcher.submit(["f"]) == [1]  # after a lone pass: served at once
+        assert waited > 0.9 and time.monotonic() - started < 0.5
+        assert fake.calls == [["a", "b"], ["c", "dd"], ["e"], ["f"]]
+        await batcher.stop()
+
+    asyncio.run(scenario())
+
+
+def test_micro_batcher_errors_fail_only_their_batch():
+    async def scenario():
+        batcher, fake, first, doomed = await _busy_batcher(["ok"], [["boom"], ["fine"]], max_wait_ms=0)
+        fake.release()
+        assert await first == [2]
+        for task in doomed:  # "fine" shared the failed forward pass with "boom"
+            with pytest.raises(RuntimeError, match="exploded"):
+                await task
+        assert fake.calls == [["ok"], ["boom", "fine"]]
+        assert await batcher.submit(["still", "alive"]) == [5, 5]  # the worker survived
+        await batcher.stop()
+
+    asyncio.run(scenario())
+
+
+def test_micro_batcher_queue_full_and_shutdown():
+    async def scenario():
+        with pytest.raises(RuntimeError, match="start"):
+            await MicroBatcher(GatedPredict()).submit(["x"])
+        # "a" is running, so no longer counted as waiting; "b", "c", "d" fill the queue of 3
+        batcher, fake, first, (queued,) = await _busy_batcher(["a"], [["b", "c", "d"]], max_batch_size=2,
+                                                              max_wait_ms=3000, max_queue=3)
+        with pytest.raises(QueueFull):
+            await batcher.submit(["e"])
+        await batcher.stop()  # the running and the waiting texts are failed, not left hanging
+        for task in (first, queued):
+            with pytest.raises(RuntimeError, match="shutting down"):
+                await task
+        fake.release()
 
     asyncio.run(scenario())
 

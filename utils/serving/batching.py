@@ -1,20 +1,40 @@
 """Dynamic micro-batching: concurrent requests share one forward pass.
 
-Each text waits in an ``asyncio.Queue`` with a future. One worker task takes the first waiting text,
-gathers more until ``max_batch_size`` texts are collected or ``max_wait_ms`` has passed since the
-first, runs the batch in a worker thread (the event loop keeps serving requests meanwhile) and
-resolves the futures. Under load the queue fills while a batch runs, so batches grow on their own.
+Each text waits in an ``asyncio.Queue`` with a future. One worker task runs one batch at a time in a
+worker thread (the event loop keeps serving requests meanwhile) and resolves the futures. What it
+does with the first text it finds depends on whether other requests are in flight:
+
+* **idle** (no forward pass running, nothing else queued, and the last pass served a lone request):
+  the text is dispatched at once, with whatever was queued alongside it (the other texts of its
+  request). A lone request never waits for company that is not coming, so at low load the service
+  is as fast as one forward pass per request;
+* **busy** (texts piled up while the last forward pass ran) or **just busy** (the last pass served
+  several requests, whose clients are likely to send their next ones any moment): the worker takes
+  every waiting text and, while the batch has fewer than ``max_batch_size`` texts, waits up to
+  ``max_wait_ms`` for more, timed from when the answers of the last batch have gone out. Under load
+  the queue fills while a batch runs, so batches grow on their own, and the short wait lets the
+  requests answered by the last batch come back and join the next one instead of being split off
+  into a forward pass of their own (in ``benchmarks/serving.py`` that split cost a quarter to a half
+  more CPU per request).
 """
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 
 class QueueFull(RuntimeError):
     """More texts are waiting than the batcher accepts; the caller should retry later (HTTP 503)."""
+
+
+class _Item(NamedTuple):
+    text: str
+    future: asyncio.Future
+    queued: float  # time.monotonic() when its request was submitted
+    request: int  # which submit() call it came from
 
 
 class MicroBatcher:
@@ -42,6 +62,10 @@ class MicroBatcher:
         self._executor = executor or ThreadPoolExecutor(1, thread_name_prefix="forward")
         self._queue: asyncio.Queue | None = None
         self._worker: asyncio.Task | None = None
+        self._last_forward_end = float("-inf")  # monotonic time the last forward pass returned
+        self._in_forward: list[_Item] = []  # the batch being run
+        self._had_company = False  # the last forward pass served more than one request
+        self._request_ids = itertools.count()
 
     async def start(self) -> None:
         """Start the worker task on the running event loop."""
@@ -50,7 +74,7 @@ class MicroBatcher:
             self._worker = asyncio.create_task(self._run(), name="micro-batcher")
 
     async def stop(self) -> None:
-        """Stop the worker; texts still waiting get a ``RuntimeError``."""
+        """Stop the worker; texts still waiting or in the running batch get a ``RuntimeError``."""
         if self._worker is None:
             return
         self._worker.cancel()
@@ -59,10 +83,11 @@ class MicroBatcher:
         except asyncio.CancelledError:
             pass
         self._worker = None
-        while not self._queue.empty():
-            _, future = self._queue.get_nowait()
-            if not future.done():
-                future.set_exception(RuntimeError("service is shutting down"))
+        waiting = [self._queue.get_nowait() for _ in range(self._queue.qsize())]
+        for item in self._in_forward + waiting:
+            if not item.future.done():
+                item.future.set_exception(RuntimeError("service is shutting down"))
+        self._in_forward = []
 
     @property
     def pending(self) -> int:
@@ -75,18 +100,26 @@ class MicroBatcher:
         if self._queue.qsize() + len(texts) > self.max_queue:
             raise QueueFull(f"more than {self.max_queue} texts waiting")
         loop = asyncio.get_running_loop()
+        queued, request = time.monotonic(), next(self._request_ids)
         futures = [loop.create_future() for _ in texts]
         for text, future in zip(texts, futures):
-            self._queue.put_nowait((text, future))
+            self._queue.put_nowait(_Item(text, future, queued, request))
+        if len(futures) == 1:  # the common case, without gather's extra future
+            return [await futures[0]]
         return list(await asyncio.gather(*futures))
 
-    async def _collect(self) -> list[tuple[str, asyncio.Future]]:
+    def _take_waiting(self, batch: list) -> None:
+        """Move texts already in the queue into ``batch``, up to ``max_batch_size``."""
+        while len(batch) < self.max_batch_size and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+
+    async def _collect(self) -> list[_Item]:
         batch = [await self._queue.get()]
-        deadline = time.monotonic() + self.max_wait
+        self._take_waiting(batch)
+        if batch[0].queued >= self._last_forward_end and not self._had_company:
+            return batch  # idle, and the last pass served a lone request: nobody else is coming, go now
+        deadline = time.monotonic() + self.max_wait  # busy, or just was: wait a little for more
         while len(batch) < self.max_batch_size:
-            if not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-                continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
@@ -94,27 +127,35 @@ class MicroBatcher:
                 batch.append(await asyncio.wait_for(self._queue.get(), remaining))
             except asyncio.TimeoutError:
                 break
+            self._take_waiting(batch)
         return batch
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             batch = await self._collect()
-            live = [(text, fut) for text, fut in batch if not fut.done()]  # skip cancelled callers
+            live = [item for item in batch if not item.future.done()]  # skip cancelled callers
             if not live:
                 continue
+            self._had_company = len({item.request for item in live}) > 1
             started = time.perf_counter()
+            self._in_forward = live  # stop() fails these if it cancels the worker meanwhile
             try:
                 results = await loop.run_in_executor(
-                    self._executor, self.predict_fn, [text for text, _ in live]
+                    self._executor, self.predict_fn, [item.text for item in live]
                 )
+                failure = None
             except Exception as err:  # a failed batch fails its requests, never the worker
-                for _, future in live:
-                    if not future.done():
-                        future.set_exception(err)
+                failure = err
+            self._last_forward_end, self._in_forward = time.monotonic(), []
+            if failure is not None:
+                for item in live:
+                    if not item.future.done():
+                        item.future.set_exception(failure)
                 continue
             if self.on_batch is not None:
                 self.on_batch(len(live), time.perf_counter() - started)
-            for (_, future), result in zip(live, results):
-                if not future.done():
-                    future.set_result(result)
+            for item, result in zip(live, results):
+                if not item.future.done():
+                    item.future.set_result(result)
+            await asyncio.sleep(0)  # the answers go out before the next wait for company is timed

@@ -91,7 +91,7 @@ def test_hints_are_tiered_and_the_solution_comes_from_the_notebook(capsys):
 
 def test_bad_declarations_are_rejected():
     with pytest.raises(ValueError, match="identifier"):
-        _double(target="not a name") if False else Exercise("q1", 1, "not a name", expected=abs)
+        Exercise("q1", 1, "not a name", expected=abs)
     with pytest.raises(ValueError, match="q1, q2"):
         Exercise("first", 1, "f", expected=abs)
     with pytest.raises(ValueError, match="points"):

@@ -37,7 +37,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from utils.grading.plain import NotPlain, describe, from_plain, roundtrip, to_plain
+from utils.grading.plain import NotPlain, describe, from_plain, to_plain
 
 __all__ = ["Exercise", "Incorrect", "Outcome", "expect", "MISSING", "STATUSES", "close", "same"]
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from pathlib import Path
 
 import nbformat
@@ -254,13 +253,12 @@ def test_cli_grade_help_says_how_lessons_are_found(capsys):
     assert "setup_lesson" in out and "COURSE_PROFILE" in out and "grades.csv" in out and "example" in out
 
 
-def test_a_notebook_of_no_lesson_is_not_executed(tmp_path):
+def test_a_notebook_of_no_lesson_is_not_executed(tmp_path, monkeypatch):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     nbformat.write(nb, tmp_path / "42-nothing.ipynb")
-    start = time.perf_counter()
+    monkeypatch.setattr(grader, "_execute", lambda *a, **k: pytest.fail("a notebook without exercises was executed"))
     [r] = grader.grade([tmp_path], exercises_dir=FIXTURES / "fixture_exercises", show_progress=False)
     assert r.status == "no exercises" and "lesson42.py" in r.reason
-    assert time.perf_counter() - start < 5
 
 
 def test_reports_of_same_named_submissions_do_not_collide(tmp_path):

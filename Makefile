@@ -22,6 +22,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 # options (README, "JupyterLab": remote machines). Jupyter refuses to run as root unless told so;
 # containers and cloud VMs often run as root, so make tells it there.
 lab: setup
+	@echo "[lab] starting JupyterLab on notebooks/00-setup.ipynb (a few seconds; the address with its token follows)"
 	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks/00-setup.ipynb --port=$(LAB_PORT) \
@@ -36,6 +37,7 @@ env: $(STAMP)
 # Reinstall only when a lock file changes. The kernel's display name is the one the notebooks' metadata
 # carries, so JupyterLab does not rewrite it (and mark the notebook modified) when it opens one.
 $(STAMP): requirements.lock requirements-keras.txt pyproject.toml
+	@echo "[set-up 1/2] environment: installing the pinned packages (requirements.lock) into $(VENV) — first time about 3 min (downloads ≈ 0.6 GB), after a lock change less; skipped when current"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
@@ -45,6 +47,7 @@ $(STAMP): requirements.lock requirements-keras.txt pyproject.toml
 	touch $(STAMP)
 
 fetch: env
+	@echo "[set-up 2/2] course fetch: the pinned archives (≈ 250 MB) into the course cache, SmolLM2 converted, the shipped stand-ins assembled — first time about 1 min, then about 1 s"
 	$(VENV)/bin/course fetch
 
 # The web-page test drives a Chromium-family browser headless: Debian's chromium, or the Google Chrome that

@@ -6,6 +6,7 @@ announcements, the cache location, and that importing it loads no install-time c
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -236,3 +237,27 @@ def test_real_encoder_and_causal_lm_folders_have_configs(fetched):
     lm = json.loads((fetched("causal-lm") / "config.json").read_text())
     assert lm["model_type"] == "llama" and "quantization_config" not in lm
     assert (fetched("causal-lm") / "model.safetensors").stat().st_size > 500_000_000
+
+
+def test_model_card_prints_the_recorded_test_figures_not_typed_ones(tmp_path, monkeypatch):
+    """Lessons print a stand-in's held-out figures from its folder's metrics.json; the full profile points
+    to the hub card; a folder without recorded figures says so."""
+    for role, metrics in {"qa-model": {"test_f1": 0.381, "test_exact_match": 0.2055, "test_questions": 73,
+                                       "validation_f1": 0.9},
+                          "fill-mask-model": {"test_top5": 0.369, "test_lm-corpus_top5": 0.4, "test_lm-corpus_n": 501,
+                                              "test_movie-reviews_n": 996},
+                          "encoder": None}.items():
+        folder = tmp_path / "models" / role
+        folder.mkdir(parents=True)
+        (folder / resources.MARKER).write_text("{}")
+        if metrics:
+            (folder / "metrics.json").write_text(json.dumps(metrics))
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    monkeypatch.setattr(profile, "_profile", "fast")
+    assert resources.model_card("qa-model").endswith("held-out test split of 73 questions: exact match 0.205, f1 0.381")
+    assert resources.model_card("fill-mask-model").endswith("of 1,497 examples: top5 0.369")  # pooled figure only
+    assert "no recorded figures" in resources.model_card("encoder")
+    monkeypatch.setattr(profile, "_profile", "full")
+    monkeypatch.delenv("COURSE_DRY_RUN", raising=False)
+    assert resources.model_card("qa-model") == (
+        "qa-model: distilbert/distilbert-base-cased-distilled-squad — its published figures are on its model card on the hub")

@@ -14,6 +14,7 @@ from utils.profile import device, get_profile, is_fast, pick, seed_everything
 _LAZY = {
     "checkpoint": "utils.resources",
     "resource_path": "utils.resources",
+    "model_card": "utils.resources",
     "ResourceMissing": "utils.resources",
     "load": "utils.data",
 }

@@ -15,7 +15,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("fetch", help="download and verify the offline resources, build the stand-ins")
     p.add_argument("--roles", nargs="+", metavar="ROLE", help="only these roles (default: all)")
-    p.add_argument("--no-standins", action="store_true", help="skip training the stand-in models")
+    p.add_argument("--no-standins", action="store_true",
+                   help="skip training stand-in models (those the course ships are still assembled: seconds)")
     p.add_argument("--data-only", action="store_true",
                    help="only the data archives (no models): what the full profile needs from the cache")
     p.add_argument("--cache", metavar="DIR", help="cache folder (default: the course cache)")
@@ -57,6 +58,25 @@ example:
     p.add_argument("--verify", nargs="?", const="notebooks", metavar="FOLDER",
                    help="re-execute your notebooks in FOLDER (default notebooks) and grade them as an instructor would")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="with --verify: notebooks run at once (1)")
+
+    p = sub.add_parser(
+        "standins", help="retrain or check the stand-in models the course ships (data/standins/)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="The course ships each trained stand-in as small weights on top of the registry encoder "
+                    "(data/standins/<role>/); `course fetch` assembles them in seconds.",
+        epilog="""\
+examples:
+  course standins train sentiment-model     # retrain (the recipe's build, minutes), compress, measure, rewrite
+                                            # data/standins/sentiment-model/; pin the printed sha256 in the manifest
+  course standins train all --out /tmp/re --compare   # what the scheduled workflow does: retrain everything
+                                            # elsewhere and compare with the shipped figures (1 point)
+  course standins check                     # assemble each shipped stand-in and reproduce its recorded figures""")
+    p.add_argument("action", choices=["train", "check"])
+    p.add_argument("roles", nargs="+", metavar="ROLE", help="model roles with a recipe, or `all`")
+    p.add_argument("--rank", type=int, default=None, help="train: rank of the shipped delta (default: per role)")
+    p.add_argument("--out", metavar="DIR", help="train: write DIR/<role>/ instead of data/standins/<role>/")
+    p.add_argument("--compare", action="store_true",
+                   help="train: fail when a retrained figure is more than 1 point from the shipped one")
 
     sub.add_parser("serve", help="serve a saved classifier over HTTP (course serve --help)", add_help=False)
     return parser
@@ -125,6 +145,28 @@ def _progress(args) -> int:
     return show()
 
 
+def _standins(args) -> int:
+    from utils import standins
+    from utils.standins import shipped
+
+    recipes = standins.recipes()
+    roles = list(recipes) if args.roles == ["all"] else args.roles
+    unknown = [r for r in roles if r not in recipes]
+    if unknown:
+        raise ValueError(f"no stand-in recipe for {', '.join(unknown)}; recipes exist for {', '.join(recipes)}")
+    problems: list[str] = []
+    for role in roles:
+        if args.action == "check":
+            found = shipped.check(role)
+        else:
+            out = Path(args.out) / role if args.out else None
+            got = shipped.train(role, rank=args.rank, out=out)
+            found = shipped.differences(role, got, shipped.recorded(role), shipped.RETRAIN_TOLERANCE) if args.compare else []
+        print("\n".join(found) or f"{role}: ok")
+        problems += found
+    return 1 if problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``course`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -136,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help exits 0, usage errors 2
         return int(exc.code or 0)
-    handler = {"fetch": _fetch, "build": _build, "readme": _readme, "grade": _grade, "progress": _progress}
+    handler = {"fetch": _fetch, "build": _build, "readme": _readme, "grade": _grade, "progress": _progress,
+               "standins": _standins}
     try:
         return handler[args.command](args)
     except (FileNotFoundError, ValueError) as exc:  # bad input: say what is wrong, no traceback

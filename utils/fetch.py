@@ -24,8 +24,8 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from utils import standins
-from utils.resources import (FETCH_HINT, MARKER, ChecksumError, ResourceMissing, _read_marker, _root, fast_archives,
-                             manifest, members, role_spec, sha256_of)
+from utils.resources import (FETCH_HINT, MARKER, REPO_ROOT, ChecksumError, ResourceMissing, _read_marker, _root,
+                             fast_archives, manifest, members, resource_path, role_spec, sha256_of)
 
 STALE_AFTER_S = 6 * 3600
 
@@ -192,22 +192,63 @@ def _model_marker(role: str, spec: dict, data: dict) -> dict:
               "sources": {a: data["archives"][a]["sha256"] for a in fast_archives(role, manifest_data=data)}}
     if "recipe" in spec["fast"]:
         marker["recipe_sha256"] = standins.fingerprint(spec["fast"]["recipe"])
+        if shipped_current(role, spec):
+            marker["shipped_sha256"] = spec["fast"]["shipped"]["sha256"]  # absent: trained on this machine
     return marker
 
 
+_stale_warned: set[str] = set()
+
+
+def shipped_current(role: str, spec: dict) -> bool:
+    """Whether the stand-in ``role`` is assembled from the weights the course ships (``fast.shipped`` in the
+    manifest) rather than trained here: they exist and were made by the recipe code as it is now."""
+    shipped = spec["fast"].get("shipped")
+    if not shipped:
+        return False
+    try:
+        made_by = json.loads((REPO_ROOT / shipped["dir"] / "metrics.json").read_text()).get("recipe_sha256")
+    except (OSError, ValueError):
+        return False
+    if made_by != standins.fingerprint(spec["fast"]["recipe"]):
+        if role not in _stale_warned:
+            _stale_warned.add(role)
+            warnings.warn(f"{shipped['dir']} was made by another version of the {spec['fast']['recipe']!r} recipe; "
+                          f"training {role} instead (minutes). Refresh the shipped weights with "
+                          f"`course standins train {role}`.", stacklevel=2)
+        return False
+    return True
+
+
+def requirements(role: str, data: dict) -> list[str]:
+    """The roles ``role`` is made from. A shipped stand-in needs only the model it is assembled on (the
+    encoder), not the data its recipe trains on."""
+    spec = role_spec(role, manifest_data=data)
+    requires = spec["fast"].get("requires", [])
+    if "recipe" in spec["fast"] and shipped_current(role, spec):
+        return [r for r in requires if data["roles"][r]["kind"] == "model"]
+    return requires
+
+
 def _build_model(role: str, spec: dict, root: Path, data: dict, force: bool, train: bool) -> str:
-    """Make ``models/<role>`` current (converted or trained); return what was done."""
+    """Make ``models/<role>`` current (converted, assembled from shipped weights, or trained); return what was done."""
     final = root / "models" / role
     marker = _model_marker(role, spec, data)
     if not force and _read_marker(final) == marker:
         return "cached"
     recipe = spec["fast"].get("recipe")
-    if recipe and (not train or os.environ.get("COURSE_SKIP_STANDINS") == "1"):
+    assembled = "shipped_sha256" in marker
+    if recipe and not assembled and (not train or os.environ.get("COURSE_SKIP_STANDINS") == "1"):
         return "skipped (stand-ins off)"
     (root / "models").mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{role}-", dir=root / "models"))
     try:
-        if recipe:
+        if assembled:  # seconds: the base encoder + the shipped low-rank weights
+            from utils.standins import shipped
+
+            shipped.assemble(REPO_ROOT / spec["fast"]["shipped"]["dir"], resource_path("encoder", cache=root), tmp,
+                             sha256=spec["fast"]["shipped"]["sha256"])
+        elif recipe:
             standins.build(recipe, tmp)
         else:
             from utils.standins import converted
@@ -217,18 +258,18 @@ def _build_model(role: str, spec: dict, root: Path, data: dict, force: bool, tra
         _publish(tmp, final, marker)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return "built"
+    return "assembled (shipped weights)" if assembled else "built"
 
 
 # ------------------------------------------------------------------------------------ fetch
 def expand(names: list[str], data: dict) -> list[str]:
-    """Roles to fetch, with the roles a recipe is trained from, in dependency order."""
+    """Roles to fetch, with the roles each is made from (:func:`requirements`), in dependency order."""
     ordered: list[str] = []
 
     def visit(role: str) -> None:
         if role in ordered:
             return
-        for dep in role_spec(role, manifest_data=data)["fast"].get("requires", []):
+        for dep in requirements(role, data):
             visit(dep)
         ordered.append(role)
 
@@ -243,8 +284,8 @@ def fetch(roles: list[str] | str | None = None, *, cache: Path | str | None = No
     """Download, verify and unpack the pinned archives, then build the model folders.
 
     ``roles``: role names (or archive names); ``None`` means every role in the manifest. Roles a
-    stand-in is trained from are fetched with it. ``standins=False`` (or ``COURSE_SKIP_STANDINS=1``)
-    skips training the course's stand-in models. ``data_only`` keeps only the data roles: downloads,
+    stand-in is made from are fetched with it. ``standins=False`` (or ``COURSE_SKIP_STANDINS=1``)
+    skips training the course's stand-in models (those the course ships are still assembled, in seconds). ``data_only`` keeps only the data roles: downloads,
     no model folders, no training (seconds; what the full profile needs from the course cache).
     ``force`` re-unpacks and rebuilds cached entries. A warm cache makes this a no-op. Returns the
     summary rows (also printed as a table).

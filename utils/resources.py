@@ -199,7 +199,8 @@ def auto_fetch(role: str) -> bool:
     needed = fetch.expand([role], data)
     archives = sorted({a for r in needed for a in fast_archives(r, manifest_data=data)})
     size = sum(data["archives"][a]["bytes"] for a in archives) / 1e6
-    trained = [r for r in needed if "recipe" in data["roles"][r]["fast"]]
+    trained = [r for r in needed if "recipe" in data["roles"][r]["fast"]
+               and not fetch.shipped_current(r, data["roles"][r])]
     profile = get_profile()
     if profile == "full":
         why = "has no hub counterpart; both profiles read it from the course cache"
@@ -251,6 +252,28 @@ def checkpoint(role: str) -> str:
             path = str(resource_path(role))
     announce(role)
     return path
+
+
+COUNT_KEYS = {"n": "examples", "texts": "texts", "questions": "questions", "entities": "entities"}
+
+
+def model_card(role: str) -> str:
+    """One line of the held-out test figures a course-trained stand-in records in its folder
+    (``metrics.json``), for a lesson to print instead of typing them. In the full profile the hub
+    model's own card holds its figures: the line says so."""
+    spec = role_spec(role)
+    if get_profile() == "full" and "full" in spec and not dry_run():
+        return f"{role}: {spec['full']['id']} — its published figures are on its model card on the hub"
+    path = Path(checkpoint(role)) / "metrics.json"
+    if not path.is_file():
+        return f"{role}: no recorded figures ({path.parent.name} is not a course-trained stand-in)"
+    test = {k[len("test_"):]: v for k, v in json.loads(path.read_text()).items() if k.startswith("test_")}
+    counts = [f"{v:,} {COUNT_KEYS[k]}" for k, v in test.items() if k in COUNT_KEYS]
+    pooled = sum(v for k, v in test.items() if k.endswith("_n"))  # per-corpus counts (fill-mask)
+    counts = counts or ([f"{pooled:,} examples"] if pooled else [])
+    figures = ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in sorted(test.items())
+                        if k not in COUNT_KEYS and isinstance(v, float) and "-" not in k)  # pooled, not per corpus
+    return f"{role} (course stand-in), held-out test split{' of ' + counts[0] if counts else ''}: {figures}"
 
 
 # weights for frameworks the course does not use

@@ -37,11 +37,11 @@ env: $(STAMP)
 # Reinstall only when a lock file changes. The kernel's display name is the one the notebooks' metadata
 # carries, so JupyterLab does not rewrite it (and mark the notebook modified) when it opens one.
 $(STAMP): requirements.lock requirements-keras.txt pyproject.toml
-	@echo "[set-up 1/2] environment: installing the pinned packages (requirements.lock) into $(VENV) — first time about 3 min (downloads ≈ 0.6 GB), after a lock change less; skipped when current"
+	@echo "[set-up 1/2] environment: installing the pinned packages (requirements.lock) into $(VENV) — first time about 2-3 min (≈ 1.6 GB installed), after a lock change less; skipped when current"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps -r requirements-keras.txt
+	$(PY) -m pip install --quiet --no-compile -r requirements.lock
+	$(PY) -m pip install --quiet --no-compile --no-deps -r requirements-keras.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	touch $(STAMP)

@@ -22,13 +22,14 @@ export OMP_WAIT_POLICY ?= PASSIVE
 # options (README, "JupyterLab": remote machines). Jupyter refuses to run as root unless told so;
 # containers and cloud VMs often run as root, so make tells it there.
 lab: setup
-	@echo "[lab] starting JupyterLab on notebooks/00-setup.ipynb (a few seconds; the address with its token follows)"
+	@echo "$$(date +%T) [lab] starting JupyterLab on notebooks/00-setup.ipynb (a few seconds; the address with its token follows)"
 	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks/00-setup.ipynb --port=$(LAB_PORT) \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_FLAGS)
 
 test: setup browser unit notebooks
+	@echo "$$(date +%T) [test] done"
 
 setup: env fetch
 
@@ -37,7 +38,7 @@ env: $(STAMP)
 # Reinstall only when a lock file changes. The kernel's display name is the one the notebooks' metadata
 # carries, so JupyterLab does not rewrite it (and mark the notebook modified) when it opens one.
 $(STAMP): requirements.lock requirements-keras.txt pyproject.toml
-	@echo "[set-up 1/2] environment: installing the pinned packages (requirements.lock) into $(VENV) — first time about 2-3 min (≈ 1.6 GB installed), after a lock change less; skipped when current"
+	@echo "$$(date +%T) [set-up 1/2] environment: installing the pinned packages (requirements.lock) into $(VENV) — first time about 2-3 min (≈ 1.9 GB installed), after a lock change less; skipped when current"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --no-compile -r requirements.lock
@@ -47,7 +48,7 @@ $(STAMP): requirements.lock requirements-keras.txt pyproject.toml
 	touch $(STAMP)
 
 fetch: env
-	@echo "[set-up 2/2] course fetch: the pinned archives (≈ 250 MB) into the course cache, SmolLM2 converted, the shipped stand-ins assembled — first time about 1 min, then about 1 s"
+	@echo "$$(date +%T) [set-up 2/2] course fetch: the pinned archives (≈ 250 MB) into the course cache, SmolLM2 converted, the shipped stand-ins assembled — first time about 1 min, then about 1 s"
 	$(VENV)/bin/course fetch
 
 # The web-page test drives a Chromium-family browser headless: Debian's chromium, or the Google Chrome that
@@ -61,7 +62,8 @@ browser:
 	else echo "browser for the web-page test: none (chromium, google-chrome) — the test will be skipped (sudo apt-get install chromium)"; fi
 
 unit: env
-	$(PY) -m pytest tests -q; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
+	@echo "$$(date +%T) [test 1/2] unit tests, grader tests, full-profile dry runs (tests/)"
+	$(PY) -m pytest tests -q --durations=12; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 
 NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --nbval-sanitize-with tests/sanitize.cfg
 # One lesson in about a minute (longer for the training lessons): make test-lesson L=05
@@ -72,6 +74,7 @@ test-lesson: env
 	$(PY) -m pytest -q tests/test_exercises.py tests/test_lessons.py tests/test_lesson_grades.py -k "lesson$(L) or $(L)-"
 
 notebooks: env
+	@echo "$$(date +%T) [test 2/2] nbval over every lesson (solutions/)"
 	$(PY) -m pytest $(NBVAL_FLAGS) solutions -q; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 
 # Regenerate the learner notebooks and the README lesson table from their sources.

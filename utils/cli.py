@@ -78,6 +78,21 @@ examples:
     p.add_argument("--compare", action="store_true",
                    help="train: fail when a retrained figure is more than 1 point from the shipped one")
 
+    p = sub.add_parser(
+        "attention", help="write the attention heatmap of a text as a PNG",
+        description="Run a sequence classifier (loaded with eager attention) on TEXT and write the heatmap of "
+                    "one layer's attention (queries × keys) as a PNG. Layers and heads count from 0.",
+        epilog='example: course attention --model sentiment-model "A gripping, beautifully acted film." '
+               '--layer 5 --head 3 --out head.png')
+    p.add_argument("text", help="the text to run through the model")
+    p.add_argument("--model", default="sentiment-model", metavar="ROLE|PATH",
+                   help="a model role of utils/manifest.toml or a saved model folder (default: sentiment-model)")
+    p.add_argument("--out", default="attention.png", metavar="FILE", help="PNG to write (default: attention.png)")
+    p.add_argument("--layer", type=int, default=None, metavar="L", help="layer (default: the last; -1 counts back)")
+    p.add_argument("--head", type=int, default=None, metavar="H", help="head (default: the mean of all heads)")
+    p.add_argument("--rollout", action="store_true", help="draw the attention rollout over all layers instead")
+    p.add_argument("--max-length", type=int, default=64, metavar="N", help="truncate the text to N tokens (64)")
+
     sub.add_parser("serve", help="serve a saved classifier over HTTP (course serve --help)", add_help=False)
     return parser
 
@@ -167,6 +182,19 @@ def _standins(args) -> int:
     return 1 if problems else 0
 
 
+def _attention(args) -> int:
+    from utils.attention import save_heatmap
+    from utils.profile import quiet_logging
+
+    quiet_logging()
+    if args.rollout and (args.layer is not None or args.head is not None):
+        raise ValueError("--rollout combines all layers and heads: leave out --layer and --head")
+    path = save_heatmap(args.model, args.text, args.out, layer=args.layer, head=args.head,
+                        use_rollout=args.rollout, max_length=args.max_length)
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``course`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -179,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help exits 0, usage errors 2
         return int(exc.code or 0)
     handler = {"fetch": _fetch, "build": _build, "readme": _readme, "grade": _grade, "progress": _progress,
-               "standins": _standins}
+               "standins": _standins, "attention": _attention}
     try:
         return handler[args.command](args)
     except (FileNotFoundError, ValueError) as exc:  # bad input: say what is wrong, no traceback

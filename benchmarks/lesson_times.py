@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("--save", action="store_true", help="keep the executed notebooks (fresh outputs)")
     args = parser.parse_args()
     os.environ.setdefault("COURSE_PROFILE", "fast")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as make sets it: spinning OpenMP threads stall a busy 2-core machine
     paths = sorted((ROOT / "solutions").glob("*.ipynb"))
     if args.lessons:
         paths = [p for p in paths if p.name[:2] in args.lessons]

@@ -326,9 +326,6 @@ def save_heatmap(model: str, text: str, out: str | Path = "attention.png", layer
     ``layer`` defaults to the last one and ``head`` to the mean of the heads; ``use_rollout`` draws the
     rollout over all layers instead.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     from utils import plots

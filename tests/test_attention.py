@@ -101,10 +101,18 @@ def test_explanations_and_curves_on_the_sentiment_model(sentiment):
 
 def test_faithfulness_returns_one_curve_per_text_and_method(sentiment):
     model, tokenizer = sentiment
-    curves = attention.faithfulness(model, tokenizer, [SENTENCE, "Dull and far too long."], k_max=3, n_steps=4,
-                                    n_random=2, progress=False)
+    texts = [SENTENCE, "Dull and far too long."]
+    curves, scores = attention.faithfulness(model, tokenizer, texts, k_max=3, n_steps=4, n_random=2, progress=False,
+                                            return_scores=True)
     assert set(curves) == {*attention.METHODS, "random"}
     assert all(c.shape == (2, 4) for c in curves.values())
+    words = [len(tokenizer(t)["input_ids"]) - 2 for t in texts]
+    assert [len(s["occlusion"]) for s in scores] == words
+    names, matrix = attention.rank_agreement(scores)
+    assert names == list(attention.METHODS) and matrix.shape == (5, 5)
+    np.testing.assert_allclose(np.diag(matrix), 1)
+    np.testing.assert_allclose(matrix, matrix.T)
+    assert np.nanmax(np.abs(matrix)) <= 1 + 1e-9
 
 
 def test_distilbert_code_path(tmp_path, sentiment):

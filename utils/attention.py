@@ -224,27 +224,46 @@ def deletion_curve(model, tokenizer, ids: Sequence[int], scores: Sequence[float]
 
 
 def faithfulness(model, tokenizer, texts: Sequence[str], k_max: int = 10, n_steps: int = 32, n_random: int = 3,
-                 max_length: int = 64, seed: int = 0, progress: bool = True) -> dict[str, np.ndarray]:
+                 max_length: int = 64, seed: int = 0, progress: bool = True, return_scores: bool = False):
     """Deletion curves of every method (and of random orders) over ``texts``: ``{method: reviews × (k_max + 1)}``.
 
     Each text is explained for its predicted class; the curves follow that class's probability. The random
-    baseline is the mean curve of ``n_random`` random orders per text (seeded).
+    baseline is the mean curve of ``n_random`` random orders per text (seeded). With ``return_scores``, also
+    each text's ``{method: scores of its word tokens}`` (special tokens left out): ``(curves, scores)``.
     """
     from tqdm.auto import tqdm
 
     rng = np.random.default_rng(seed)
     curves: dict[str, list] = {}
+    word_scores = []
     for text in tqdm(list(texts), desc="deletion curves", disable=not progress):
         enc = encode(tokenizer, text, max_length=max_length)
         ids = enc["input_ids"][0].tolist()
         target = int(probabilities(model, [ids])[0].argmax())
         orders = explain(model, tokenizer, enc, target, n_steps=n_steps)
+        words = ~_special_mask(tokenizer, ids)
+        word_scores.append({name: scores[words] for name, scores in orders.items()})
         orders.update({f"random {r}": rng.random(len(ids)) for r in range(n_random)})
         for name, row in deletion_curves(model, tokenizer, ids, orders, k_max, target).items():
             curves.setdefault("random" if name.startswith("random ") else name, []).append(row)
     out = {name: np.array(rows) for name, rows in curves.items() if name != "random"}
     out["random"] = np.array(curves["random"]).reshape(len(texts), n_random, k_max + 1).mean(axis=1)
-    return out
+    return (out, word_scores) if return_scores else out
+
+
+def rank_agreement(word_scores: Sequence[dict]) -> tuple[list[str], np.ndarray]:
+    """``(methods, matrix)``: the Spearman correlation of every two methods' token scores, averaged over texts
+    (texts where a method gives all tokens the same score are skipped for that pair)."""
+    from scipy.stats import spearmanr
+
+    names = list(word_scores[0])
+    matrix = np.ones((len(names), len(names)))
+    for i, a in enumerate(names):
+        for j, b in enumerate(names[:i]):
+            values = [spearmanr(s[a], s[b]).statistic for s in word_scores
+                      if len(s[a]) > 2 and np.ptp(s[a]) > 0 and np.ptp(s[b]) > 0]
+            matrix[i, j] = matrix[j, i] = float(np.mean(values)) if values else np.nan
+    return names, matrix
 
 
 def area_over_curve(curve: Sequence[float]) -> float:
@@ -326,9 +345,6 @@ def save_heatmap(model: str, text: str, out: str | Path = "attention.png", layer
     ``layer`` defaults to the last one and ``head`` to the mean of the heads; ``use_rollout`` draws the
     rollout over all layers instead.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     from utils import plots

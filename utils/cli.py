@@ -183,6 +183,9 @@ def _standins(args) -> int:
 
 
 def _attention(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # a file, no window: works on a machine without a display
     from utils.attention import save_heatmap
     from utils.profile import quiet_logging
 

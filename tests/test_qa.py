@@ -116,3 +116,16 @@ def test_read_and_embed_with_a_tiny_model(tokenizer):
         assert 0 < a["probability"] <= 1
     vectors = qa.embed([CONTEXT, QUESTION, "x"], BertModel(config), tokenizer, batch_size=2, max_length=32)
     assert vectors.shape == (3, 16) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    # batches are grouped by length; the rows come back in the order of the texts
+    embedder = BertModel(config).eval()
+    forward = qa.embed([CONTEXT, QUESTION, "x"], embedder, tokenizer, batch_size=2, max_length=32)
+    backward = qa.embed(["x", QUESTION, CONTEXT], embedder, tokenizer, batch_size=2, max_length=32)
+    assert np.allclose(forward, backward[::-1], atol=1e-5)
+    torch.manual_seed(0)
+    model = BertForQuestionAnswering(config)
+    enc = qa.encode_windows(tokenizer, [QUESTION, "Who forgot?"], [CONTEXT, CONTEXT], max_length=32, stride=8)
+    starts, _ = qa.window_logits(model, enc, batch_size=3)
+    assert [len(s) for s in starts] == [len(ids) for ids in enc["input_ids"]]
+    with torch.inference_mode():
+        first = model(**{k: torch.tensor([enc[k][0]]) for k in ("input_ids", "token_type_ids", "attention_mask")})
+    assert np.allclose(starts[0], first.start_logits[0].numpy(), atol=1e-4)

@@ -84,11 +84,12 @@ def window_logits(model, encoding, batch_size: int = 32, desc: str = "windows") 
 
     keys = [k for k in ("input_ids", "token_type_ids", "attention_mask") if k in encoding]  # DistilBERT: no types
     n = len(encoding["input_ids"])
+    order = sorted(range(n), key=lambda i: len(encoding["input_ids"][i]))  # similar lengths share a batch: less padding
     device = next(model.parameters()).device
     model.eval()
-    starts, ends = [], []
+    starts, ends = [None] * n, [None] * n
     for first in tqdm(range(0, n, batch_size), desc=desc, unit="batch", disable=n <= batch_size, mininterval=2):
-        rows = range(first, min(first + batch_size, n))
+        rows = order[first:first + batch_size]
         width = max(len(encoding["input_ids"][i]) for i in rows)
         batch = {k: torch.tensor([encoding[k][i] + [0] * (width - len(encoding[k][i])) for i in rows], device=device)
                  for k in keys}
@@ -96,8 +97,8 @@ def window_logits(model, encoding, batch_size: int = 32, desc: str = "windows") 
             out = model(**batch)
         for j, i in enumerate(rows):
             length = len(encoding["input_ids"][i])
-            starts.append(out.start_logits[j, :length].float().cpu().numpy())
-            ends.append(out.end_logits[j, :length].float().cpu().numpy())
+            starts[i] = out.start_logits[j, :length].float().cpu().numpy()
+            ends[i] = out.end_logits[j, :length].float().cpu().numpy()
     return starts, ends
 
 
@@ -210,17 +211,20 @@ def embed(texts: Sequence[str], model, tokenizer, batch_size: int = 32, max_leng
 
     device = next(model.parameters()).device
     model.eval()
-    rows = []
+    texts = list(texts)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths share a batch: less padding
+    out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
     for first in tqdm(range(0, len(texts), batch_size), desc=desc, unit="batch",
                       disable=len(texts) <= batch_size, mininterval=2):
-        batch = tokenizer(list(texts[first:first + batch_size]), padding=True, truncation=True,
-                          max_length=max_length, return_tensors="pt").to(device)
+        rows = order[first:first + batch_size]
+        batch = tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=max_length,
+                          return_tensors="pt").to(device)
         with torch.inference_mode():
             hidden = model(**batch).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1)
-        rows.append(torch.nn.functional.normalize(pooled.float(), dim=-1).cpu().numpy())
-    return np.concatenate(rows)
+        out[rows] = torch.nn.functional.normalize(pooled.float(), dim=-1).cpu().numpy()
+    return out
 
 
 def top_k(question_vectors, passage_vectors, k: int) -> np.ndarray:

@@ -285,8 +285,9 @@ def fetch(roles: list[str] | str | None = None, *, cache: Path | str | None = No
 
     ``roles``: role names (or archive names); ``None`` means every role in the manifest. Roles a
     stand-in is made from are fetched with it. ``standins=False`` (or ``COURSE_SKIP_STANDINS=1``)
-    skips training the course's stand-in models (those the course ships are still assembled, in seconds). ``data_only`` keeps only the data roles: downloads,
-    no model folders, no training (seconds; what the full profile needs from the course cache).
+    skips training the course's stand-in models (those the course ships are still assembled, in
+    seconds). ``data_only`` keeps only the data roles: downloads, no model folders, no training
+    (seconds; what the full profile needs from the course cache).
     ``force`` re-unpacks and rebuilds cached entries. A warm cache makes this a no-op. Returns the
     summary rows (also printed as a table).
     """

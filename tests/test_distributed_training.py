@@ -1,6 +1,6 @@
-"""scripts/train_classifier.py under torchrun: 2 processes on CPU (gloo) train one model and agree on its weights.
+"""scripts/train_classifier.py under torchrun and accelerate launch: 2 processes on CPU (gloo) train one model and agree on its weights.
 
-The script is launched unchanged with ``python -m torch.distributed.run --standalone --nproc_per_node 2`` on a tiny
+The script is launched unchanged by ``torchrun --standalone --nproc_per_node 2`` and by ``accelerate launch`` on a tiny
 run (the course encoder cut to one layer, 64 training snippets, 4 steps of 8 per process); each rank writes
 ``rank-N.json`` with a sha256 of its final weights. Data-parallel training is right when both ranks saw a process
 group of 2 (gloo), took the same number of steps, changed the weights, and ended with identical weights.
@@ -39,13 +39,32 @@ def test_config_file_then_flags(tmp_path):
         train_classifier.parse_args(["--config", str(tmp_path / "bad.json")])
 
 
-def test_two_cpu_processes_end_with_identical_weights(tmp_path, fetched):
+LAUNCHERS = {
+    "torchrun": [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"],
+    # accelerate's CPU launcher wants MPI for several processes; its multi-process launcher (torchrun underneath)
+    # works on CPUs too: the script's TrainingArguments pick gloo when there is no GPU.
+    "accelerate": [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+                   "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "{port}"],
+}
+
+
+def _free_port() -> str:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return str(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("launcher", list(LAUNCHERS))
+def test_two_cpu_processes_end_with_identical_weights(launcher, tmp_path, fetched):
     fetched("encoder")
     fetched("movie-reviews")
     out = tmp_path / "run"
     env = {**os.environ, "COURSE_PROFILE": "fast", "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1",
            "OMP_WAIT_POLICY": "PASSIVE", "CUDA_VISIBLE_DEVICES": ""}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(SCRIPT),
+    port = _free_port()
+    command = [*(part.format(port=port) for part in LAUNCHERS[launcher]), str(SCRIPT),
                "--cpu", "--layers", "1", "--freeze-embeddings", "--train-size", "64", "--eval-size", "32",
                "--max-length", "32", "--batch-size", "8", "--max-steps", "4", "--learning-rate", "1e-3",
                "--no-save-model", "--output-dir", str(out)]

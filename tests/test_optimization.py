@@ -191,6 +191,9 @@ def test_onnx_export_runs_in_onnxruntime_and_quantises(tiny, tmp_path):
     got = opt.onnx_predictor(path, tokenizer)(TEXTS)
     np.testing.assert_allclose(got, want, atol=1e-4)
     assert opt.onnx_predictor(path, tokenizer)(TEXTS[:1]).shape == (1, 2)  # dynamic batch and length
+    fused = opt.fuse_onnx(path, tmp_path / "fused.onnx", model.config)
+    assert opt.fused_ops(fused).get("SkipLayerNormalization", 0) > 0
+    np.testing.assert_allclose(opt.onnx_predictor(fused, tokenizer)(TEXTS), want, atol=1e-4)
     int8 = opt.quantize_onnx(path, tmp_path / "int8" / "model.onnx")
     assert int8.stat().st_size < path.stat().st_size
     np.testing.assert_allclose(opt.onnx_predictor(int8, tokenizer)(TEXTS), want, atol=0.2)

@@ -23,7 +23,9 @@ and :class:`DistillationTrainer`.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import logging
 import os
 import tempfile
 import time
@@ -36,6 +38,17 @@ import numpy as np
 
 Predict = Callable[[Sequence[str]], np.ndarray]
 MAX_LENGTH = 128
+
+
+@contextlib.contextmanager
+def _quiet_logs():
+    """Silence log records up to WARNING (the exporter's "torchvision is not installed" lines, the quantiser's
+    advice to pre-process) for the duration of a call; errors still show."""
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 # -- sizes ------------------------------------------------------------------------------------------
@@ -139,21 +152,20 @@ def quantize_dynamic_int8(model):
     return quantized.eval(), messages
 
 
-class _LogitsOnly:
-    """A module whose forward returns the logits tensor alone (what an ONNX graph should output)."""
+def _logits_only(model):
+    """A module whose forward takes ``input_ids`` and ``attention_mask`` and returns the logits tensor alone
+    (what the ONNX graph should output, rather than a ``ModelOutput``)."""
+    import torch
 
-    def __new__(cls, model):
-        import torch
+    class LogitsOnly(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
 
-        class LogitsOnly(torch.nn.Module):
-            def __init__(self, inner):
-                super().__init__()
-                self.inner = inner
+        def forward(self, input_ids, attention_mask):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
 
-            def forward(self, input_ids, attention_mask):
-                return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
-
-        return LogitsOnly(model)
+    return LogitsOnly(model).eval()
 
 
 def export_onnx(model, tokenizer, out: str | os.PathLike, max_length: int = MAX_LENGTH) -> Path:
@@ -170,9 +182,9 @@ def export_onnx(model, tokenizer, out: str | os.PathLike, max_length: int = MAX_
     longest = getattr(model.config, "max_position_embeddings", 512)
     batch, seq = Dim("batch", min=1, max=4096), Dim("sequence", min=2, max=longest)
     shapes = {"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _quiet_logs():
         warnings.simplefilter("ignore")
-        program = torch.onnx.export(_LogitsOnly(model).eval(), (), kwargs=example, dynamo=True,
+        program = torch.onnx.export(_logits_only(model), (), kwargs=example, dynamo=True,
                                     dynamic_shapes=shapes, input_names=["input_ids", "attention_mask"],
                                     output_names=["logits"], optimize=True, verbose=False)
     program.save(str(path), external_data=False)
@@ -180,14 +192,50 @@ def export_onnx(model, tokenizer, out: str | os.PathLike, max_length: int = MAX_
 
 
 def quantize_onnx(source: str | os.PathLike, target: str | os.PathLike) -> Path:
-    """int8 weights for an ONNX model with ``onnxruntime.quantization.quantize_dynamic`` (MatMul and
-    Gemm weights to signed int8, activations quantised at run time). Needs the ``onnx`` package."""
+    """int8 weights for an ONNX model with ``onnxruntime.quantization.quantize_dynamic`` (the weights of
+    the matrix products and of the embedding lookups to signed int8, activations quantised at run time).
+    Needs the ``onnx`` package."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    with _quiet_logs():
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
     return target
+
+
+def fuse_onnx(source: str | os.PathLike, target: str | os.PathLike, config) -> Path:
+    """onnxruntime's transformer optimiser (``onnxruntime.transformers.optimizer``, ``model_type="bert"``):
+    fuses LayerNorm + residual (SkipLayerNormalization), bias + GELU and, where it recognises the pattern,
+    attention, into single kernels. Falls back to a plain copy, with a printed note, if the graph defeats it."""
+    import shutil
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    heads = getattr(config, "num_attention_heads", None) or getattr(config, "n_heads")
+    hidden = getattr(config, "hidden_size", None) or getattr(config, "dim")
+    try:
+        from onnxruntime.transformers.optimizer import optimize_model
+
+        with _quiet_logs():
+            fused = optimize_model(str(source), model_type="bert", num_heads=heads, hidden_size=hidden)
+            fused.save_model_to_file(str(target))
+    except Exception as err:  # noqa: BLE001 - an optimisation, never a reason to fail
+        print(f"onnxruntime's transformer optimiser skipped: {type(err).__name__}: {err}")
+        shutil.copyfile(source, target)
+    return target
+
+
+def fused_ops(path: str | os.PathLike) -> dict[str, int]:
+    """How many nodes of each fused kernel type an ONNX file holds (the optimiser's work, counted)."""
+    import onnx
+
+    kinds: dict[str, int] = {}
+    for node in onnx.load(str(path), load_external_data=False).graph.node:
+        if node.op_type in ("SkipLayerNormalization", "BiasGelu", "FastGelu", "Gelu", "Attention",
+                            "MultiHeadAttention", "EmbedLayerNormalization", "LayerNormalization"):
+            kinds[node.op_type] = kinds.get(node.op_type, 0) + 1
+    return kinds
 
 
 def onnx_session(path: str | os.PathLike, threads: int | None = None):
@@ -196,6 +244,10 @@ def onnx_session(path: str | os.PathLike, threads: int | None = None):
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # no busy-waiting threads between calls (like OMP_WAIT_POLICY=PASSIVE for torch): spinning threads of one
+    # session steal the cores of the next variant when variants are timed in turn on a small machine
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     if threads:
         options.intra_op_num_threads = threads
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
@@ -213,17 +265,25 @@ def onnx_predictor(path_or_session, tokenizer, max_length: int = MAX_LENGTH) -> 
     return predict
 
 
-def save_onnx_folder(model, tokenizer, out: str | os.PathLike, int8: bool = True,
-                     max_length: int = MAX_LENGTH) -> Path:
-    """A folder ``course serve`` can load: ``model.onnx`` (int8 by default), ``config.json``, tokenizer."""
+def save_onnx_folder(model, tokenizer, out: str | os.PathLike, int8: bool = True, max_length: int = MAX_LENGTH,
+                     onnx_file: str | os.PathLike | None = None) -> Path:
+    """A folder ``course serve`` can load: ``model.onnx`` (int8 by default), ``config.json``, tokenizer.
+
+    ``onnx_file``: an ONNX file of ``model`` made already (exported, quantised or not), copied as it is
+    instead of exporting again."""
+    import shutil
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        fp32 = export_onnx(model, tokenizer, Path(tmp) / "model.onnx", max_length=max_length)
-        if int8:
-            quantize_onnx(fp32, out / "model.onnx")
-        else:
-            (out / "model.onnx").write_bytes(fp32.read_bytes())
+    if onnx_file is not None:
+        shutil.copyfile(onnx_file, out / "model.onnx")
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            fp32 = export_onnx(model, tokenizer, Path(tmp) / "model.onnx", max_length=max_length)
+            if int8:
+                quantize_onnx(fp32, out / "model.onnx")
+            else:
+                shutil.copyfile(fp32, out / "model.onnx")
     model.config.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
@@ -463,10 +523,11 @@ def standard_variants(model, tokenizer, folder: str | os.PathLike, *, max_length
     onnx_fp32 = export_onnx(model, tokenizer, folder / "model.onnx", max_length)
     out.append(Variant("onnx fp32", onnx_predictor(onnx_fp32, tokenizer, max_length), size_on_disk(onnx_fp32) / 1e6,
                        "onnxruntime, graph optimisations"))
-    log("ONNX int8 (onnxruntime.quantization) …")
-    onnx_int8 = quantize_onnx(onnx_fp32, folder / "model.int8.onnx")
+    log("ONNX int8 (transformer optimiser, then onnxruntime.quantization) …")
+    fused = fuse_onnx(onnx_fp32, folder / "model.fused.onnx", model.config)
+    onnx_int8 = quantize_onnx(fused, folder / "model.int8.onnx")
     out.append(Variant("onnx int8", onnx_predictor(onnx_int8, tokenizer, max_length), size_on_disk(onnx_int8) / 1e6,
-                       "quantize_dynamic, MatMul weights int8"))
+                       "fused, then quantize_dynamic"))
     if sparsity_amount:
         pruned = magnitude_prune(model, sparsity_amount)
         out.append(Variant(f"pruned {sparsity_amount:.0%}", torch_predictor(pruned, tokenizer, max_length),

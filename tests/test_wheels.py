@@ -57,3 +57,23 @@ def test_the_audit_fails_on_missing_stale_wrong_or_incompatible_records(tiny):
 
     stale = "a.lock\tgamma==3.0\tgamma-3.0-py3-none-any.whl\tgamma-3.0-py3-none-any.whl"
     assert "no longer pinned" in check_wheels.audit(tiny, ("a.lock",), _record(tiny, good_a, good_b, stale))[0]
+
+
+def test_a_source_archive_passes_only_for_an_allowed_pure_python_pin(tiny):
+    good_a = "a.lock\talpha==1.0\talpha-1.0-py3-none-any.whl\talpha-1.0-py3-none-any.whl"
+    sdist = "a.lock\tbeta==2.0\tbeta-2.0.tar.gz\tbeta-2.0.tar.gz"
+    problems = check_wheels.audit(tiny, ("a.lock",), _record(tiny, good_a, sdist))
+    assert problems and "is a source archive" in problems[0]
+
+    allowed = dict(check_wheels.SDIST_ALLOWED, beta="pure Python")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(check_wheels, "SDIST_ALLOWED", allowed)
+        assert check_wheels.audit(tiny, ("a.lock",), _record(tiny, good_a, sdist)) == []
+        old = "a.lock\tbeta==2.0\tbeta-1.9.tar.gz\tbeta-1.9.tar.gz"
+        assert "another release" in check_wheels.audit(tiny, ("a.lock",), _record(tiny, good_a, old))[0]
+        # best_wheels picks the allowed sdist only when no wheel of that release exists
+        assert check_wheels.best_wheels("beta", "2.0", ["beta-2.0.tar.gz", "beta-1.9-py3-none-any.whl"]) == \
+            {"cp312": "beta-2.0.tar.gz", "cp313": "beta-2.0.tar.gz"}
+        assert check_wheels.best_wheels("beta", "2.0", ["beta-2.0.tar.gz", "beta-2.0-py3-none-any.whl"])["cp312"] \
+            == "beta-2.0-py3-none-any.whl"
+    assert check_wheels.best_wheels("beta", "2.0", ["beta-2.0.tar.gz"])["cp312"] == check_wheels.NONE

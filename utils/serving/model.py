@@ -1,7 +1,10 @@
 """Loading a saved sequence-classification model for serving, and its version string.
 
 A model is served from a local folder written by ``save_pretrained`` (config, tokenizer, weights in
-safetensors). Nothing else is accepted: no pickled ``.bin`` weights, no remote code.
+safetensors), or from an exported ONNX classifier folder (``model.onnx`` with inputs ``input_ids`` /
+``attention_mask`` and output ``logits``, plus config and tokenizer: what lesson 14's
+``utils.optimization.save_onnx_folder`` writes), run by onnxruntime on the CPU. Nothing else is
+accepted: no pickled ``.bin`` weights, no remote code.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_ROLE = "sentiment-model"
+ONNX_FILE = "model.onnx"
 MAX_TOKENS = 256  # longer inputs are truncated to this many tokens before the forward pass
 
 
@@ -36,10 +40,13 @@ def resolve_model_dir(model: str | Path) -> Path:
 def weights_files(model_dir: Path) -> list[Path]:
     """The safetensors weight files of ``model_dir``; a clear error when there are none."""
     files = sorted(model_dir.glob("*.safetensors"))
+    if not files and (model_dir / ONNX_FILE).is_file():
+        return [model_dir / ONNX_FILE]  # an exported ONNX classifier
     if not files:
         raise FileNotFoundError(
             f"{model_dir} has no *.safetensors weights; re-save the model with "
-            "model.save_pretrained(folder) (safetensors is the default) — pickled .bin weights are refused"
+            "model.save_pretrained(folder) (safetensors is the default) — pickled .bin weights are refused "
+            f"(an ONNX classifier folder holds {ONNX_FILE}, config.json and the tokenizer)"
         )
     return files
 
@@ -88,8 +95,31 @@ class Classifier:
         return probs
 
 
+class OnnxSequenceClassifier:
+    """An ONNX classifier run by onnxruntime on the CPU, called like the torch model: ``net(**encoded).logits``."""
+
+    def __init__(self, model_dir: Path):
+        import onnxruntime as ort
+        import torch
+        from transformers import AutoConfig
+
+        self.config = AutoConfig.from_pretrained(model_dir, trust_remote_code=False)
+        self.session = ort.InferenceSession(str(model_dir / ONNX_FILE), providers=["CPUExecutionProvider"])
+        self.input_names = {i.name for i in self.session.get_inputs()}
+        self.device = torch.device("cpu")
+
+    def __call__(self, **encoded):
+        from types import SimpleNamespace
+
+        import torch
+
+        feed = {k: v.cpu().numpy().astype("int64") for k, v in encoded.items() if k in self.input_names}
+        return SimpleNamespace(logits=torch.from_numpy(self.session.run(["logits"], feed)[0]))
+
+
 def load_classifier(model: str | Path, max_tokens: int = MAX_TOKENS) -> Classifier:
-    """Load ``model`` (folder or role) for CPU/GPU inference, safetensors only, no remote code."""
+    """Load ``model`` (folder or role) for CPU/GPU inference, safetensors only, no remote code; a folder
+    holding ``model.onnx`` and no safetensors runs with onnxruntime on the CPU."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from utils.profile import device
@@ -97,10 +127,13 @@ def load_classifier(model: str | Path, max_tokens: int = MAX_TOKENS) -> Classifi
     model_dir = resolve_model_dir(model)
     version = model_version(model_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
-    net = AutoModelForSequenceClassification.from_pretrained(
-        model_dir, use_safetensors=True, trust_remote_code=False
-    )
-    net.to(device()).eval()
+    if weights_files(model_dir)[0].name == ONNX_FILE:
+        net = OnnxSequenceClassifier(model_dir)
+    else:
+        net = AutoModelForSequenceClassification.from_pretrained(
+            model_dir, use_safetensors=True, trust_remote_code=False
+        )
+        net.to(device()).eval()
     id2label = net.config.id2label
     labels = [str(id2label[i]) for i in range(net.config.num_labels)]
     limit = min(max_tokens, getattr(tokenizer, "model_max_length", max_tokens) or max_tokens)

@@ -1,6 +1,8 @@
 # Two commands set up a fresh machine:
 #   make lab   — environment + fast-profile resources, then JupyterLab on lesson 00
-#   make test  — the same set-up, then the whole test suite (what CI runs)
+#   make test  — the same set-up, then the whole test suite (what CI runs). nbval over every lesson is part of
+#                it: tests/test_lesson_grades.py grades each solution under pytest + nbval with its outputs
+#                compared, so one execution is both its nbval run and its grading (`make notebooks`: nbval alone).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -28,7 +30,7 @@ lab: setup
 	  --LabApp.default_url=/lab/tree/notebooks/00-setup.ipynb --port=$(LAB_PORT) \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_FLAGS)
 
-test: setup browser unit notebooks
+test: setup browser unit
 	@echo "$$(date +%T) [test] done"
 
 setup: env fetch
@@ -62,19 +64,19 @@ browser:
 	else echo "browser for the web-page test: none (chromium, google-chrome) — the test will be skipped (sudo apt-get install chromium)"; fi
 
 unit: env
-	@echo "$$(date +%T) [test 1/2] unit tests, grader tests, full-profile dry runs (tests/)"
+	@echo "$$(date +%T) [test] unit tests, each lesson's solution under nbval and graded (full marks) and its learner notebook graded (0), full-profile dry runs (tests/)"
 	$(PY) -m pytest tests -q --durations=12; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 
 NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --nbval-sanitize-with tests/sanitize.cfg
 # One lesson in about a minute (longer for the training lessons): make test-lesson L=05
-# nbval of its solution, its exercise and notebook-layout tests, the grader on solution (full) and learner (0).
+# its exercise and notebook-layout tests, the grader on the solution (executed under nbval, outputs compared: full
+# marks) and on the learner notebook (0).
 test-lesson: env
 	@test -n "$(L)" || { echo "usage: make test-lesson L=NN"; exit 2; }
-	$(PY) -m pytest $(NBVAL_FLAGS) -q solutions/$(L)-*.ipynb
 	$(PY) -m pytest -q tests/test_exercises.py tests/test_lessons.py tests/test_lesson_grades.py -k "lesson$(L) or $(L)-"
 
 notebooks: env
-	@echo "$$(date +%T) [test 2/2] nbval over every lesson (solutions/)"
+	@echo "$$(date +%T) [notebooks] nbval over every lesson (solutions/)"
 	$(PY) -m pytest $(NBVAL_FLAGS) solutions -q; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 
 # Regenerate the learner notebooks and the README lesson table from their sources.

@@ -261,6 +261,34 @@ def test_a_notebook_of_no_lesson_is_not_executed(tmp_path, monkeypatch):
     assert r.status == "no exercises" and "lesson42.py" in r.reason
 
 
+def test_check_outputs_makes_the_grading_run_an_nbval_run(tmp_path):
+    """With ``check_outputs`` the stored outputs of # NBVAL_CHECK_OUTPUT cells are compared (sanitized);
+    without it they are cleared and play no part. A mismatch is a failed cell, not lost points."""
+    [path] = write_all(tmp_path, ["solution"]).values()
+    nb = nbformat.read(path, as_version=4)
+
+    def checked(source, stored):
+        cell = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\n" + source)
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored)]
+        cell.execution_count = 1  # nbval refuses a stored output without one
+        return cell
+
+    nb.cells[2:2] = [checked("print(2 + 2)", "4\n"),
+                     checked("print(f'took {0.123:.3f} s')", "took 9.5 s\n"),  # equal once durations are sanitized
+                     checked("print(2 + 3)", "6\n")]                           # a real mismatch: cell 4
+    nbformat.write(nb, path)
+    sanitize = Path(__file__).parent / "sanitize.cfg"
+    kwargs = dict(cell_timeout=20, total_timeout=120, exercises_dir=tmp_path / "fixture_exercises",
+                  show_progress=False)
+    [compared] = grader.grade([path], check_outputs=sanitize, **kwargs)
+    assert [c.index for c in compared.failed_cells] == [4], compared.table()
+    assert compared.total == compared.max_points == 5, compared.table()
+    [plain] = grader.grade([path], **kwargs)
+    assert plain.failed_cells == [] and plain.total == 5, plain.table()
+    with pytest.raises(FileNotFoundError, match="sanitizer"):
+        grader.grade_notebook(path, check_outputs=tmp_path / "missing.cfg", exercises_dir=tmp_path / "fixture_exercises")
+
+
 def test_reports_of_same_named_submissions_do_not_collide(tmp_path):
     alice, bob = (Result(str(tmp_path / who / "99-demo.ipynb"), "99", "graded") for who in ("alice", "bob"))
     names = {p.name for p in write_reports([alice, bob], tmp_path / "out")}

@@ -14,6 +14,11 @@ For each submission the grader
    a changed file marks the submission ``tampered`` and is restored before the next one;
 6. judges every exercise in its own process: references computed here, points from its own table.
 
+Outputs stored in a submission play no part in grading: they are cleared before the run. The test suite
+passes ``check_outputs=<nbval sanitizer file>`` instead, which keeps them so that nbval also compares the
+cells marked ``# NBVAL_CHECK_OUTPUT`` — one execution of a lesson's solution is then both its nbval run and
+its grading (``tests/test_lesson_grades.py``).
+
 It is not a sandbox: the submission runs with the grader's user rights. See README, "Grading".
 """
 from __future__ import annotations
@@ -50,7 +55,7 @@ __all__ = ["grade", "grade_notebook", "find_submissions", "lesson_of", "limits_f
 UTILS_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = UTILS_DIR.parent
 EXERCISES_DIR = UTILS_DIR / "exercises"
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_ANSI = re.compile(r"(\x1b|#x1B)\[[0-9;]*m")  # colour codes, raw or as junit XML writes them
 _NAME_RE = re.compile(r"^(\d{2})(?:[-_.]|$)")
 _SETUP_RE = re.compile(r"""setup_lesson\(\s*["'](\d{2})["']""")
 _WATCHED = (".py", ".toml", ".json", ".pth", ".pyc")
@@ -309,7 +314,7 @@ def _junit_failures(path: Path) -> list[tuple[int, str]]:
 
 
 def _execute(nb: nbformat.NotebookNode, folder: Path, request: dict, workdir: Path, cell_timeout: float,
-             deadline: float) -> _Run:
+             deadline: float, sanitize: Path | None = None) -> _Run:
     """Run one copy of the notebook (with the hidden cell) under pytest + nbval."""
     for item in workdir.iterdir():
         shutil.rmtree(item) if item.is_dir() else item.unlink()
@@ -335,6 +340,8 @@ def _execute(nb: nbformat.NotebookNode, folder: Path, request: dict, workdir: Pa
            f"--nbval-cell-timeout={cell_timeout:g}", "-p", "no:cacheprovider", "--noconftest",
            "-c", str(workdir / "pytest.ini"), "--rootdir", str(workdir),
            f"--junitxml={workdir / 'cells.xml'}", "-q", "-rN", str(copy)]
+    if sanitize is not None:
+        cmd[-3:-3] = ["--nbval-sanitize-with", str(sanitize)]
     result_file = Path(request["result_file"])
     with (workdir / "pytest.log").open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -357,8 +364,11 @@ def _cell_key(source: str) -> str:
     return hashlib.sha1(source.strip().encode()).hexdigest()
 
 
-def _failed_cells(nb: nbformat.NotebookNode, run: _Run, cell_timeout: float) -> tuple[list[FailedCell], int | None]:
-    """Failing cells by index, and the index of a cell that started and never ended (crash or hang)."""
+def _failed_cells(nb: nbformat.NotebookNode, run: _Run, cell_timeout: float,
+                  compared: bool = False) -> tuple[list[FailedCell], int | None]:
+    """Failing cells by index, and the index of a cell that started and never ended (crash or hang).
+    ``compared``: outputs were compared by nbval, so a cell pytest failed without an error in the kernel's
+    log is one whose output differs from the stored one."""
     index_of: dict[str, list[int]] = {}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
@@ -379,12 +389,20 @@ def _failed_cells(nb: nbformat.NotebookNode, run: _Run, cell_timeout: float) -> 
                 if error.startswith("KeyboardInterrupt"):
                     error = f"stopped at the cell time limit ({cell_timeout:g} s)"
                 failed.append(FailedCell(position, _first_line(nb.cells[position].source), error))
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     if not run.log and run.junit:  # no log (the kernel could not start it): fall back on pytest's report
-        code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         for number, text in run.junit:
             if 0 <= number < len(code_cells):
                 failed.append(FailedCell(code_cells[number], _first_line(nb.cells[code_cells[number]].source),
                                          _last_error_line(text)))
+    elif compared:
+        errored = {cell.index for cell in failed}
+        for number, text in run.junit:
+            if 0 <= number < len(code_cells) and code_cells[number] not in errored:
+                lines = [ln for ln in text.splitlines() if ln.strip()]
+                failed.append(FailedCell(code_cells[number], _first_line(nb.cells[code_cells[number]].source),
+                                         "output differs from the stored one (nbval): "
+                                         + " / ".join(lines[:3])[:300]))
     return failed, pending
 
 
@@ -399,8 +417,10 @@ def _last_error_line(text: str) -> str:
 
 def grade_notebook(path: str | os.PathLike, *, cell_timeout: float | None = None, total_timeout: float | None = None,
                    exercises_dir: str | os.PathLike | None = None, seed: int | None = None,
-                   guard: Guard | None = None) -> Result:
-    """Execute one submission and grade it (see the module docstring)."""
+                   guard: Guard | None = None, check_outputs: str | os.PathLike | None = None) -> Result:
+    """Execute one submission and grade it (see the module docstring). ``check_outputs``: an nbval
+    sanitizer file; the stored outputs are kept and the ``# NBVAL_CHECK_OUTPUT`` cells compared (a
+    mismatch is a failed cell)."""
     path = Path(path).resolve()
     start = time.perf_counter()
     exercises_dir = Path(exercises_dir or EXERCISES_DIR).resolve()
@@ -416,15 +436,18 @@ def grade_notebook(path: str | os.PathLike, *, cell_timeout: float | None = None
     own_guard = guard is None
     guard = guard or Guard(exercises_dir, [lesson])
     try:
+        sanitize = None if check_outputs is None else Path(check_outputs).resolve()
+        if sanitize is not None and not sanitize.is_file():
+            raise FileNotFoundError(f"check_outputs: no sanitizer file at {sanitize}")
         return _grade(path, nb, lesson, exercises_dir, guard, limits_for(lesson, cell_timeout, total_timeout),
-                      secrets.randbits(32) if seed is None else seed, start)
+                      secrets.randbits(32) if seed is None else seed, start, sanitize)
     finally:
         if own_guard:
             guard.close()
 
 
 def _grade(path: Path, nb: nbformat.NotebookNode, lesson: str, exercises_dir: Path, guard: Guard,
-           limits: dict, seed: int, start: float) -> Result:
+           limits: dict, seed: int, start: float, sanitize: Path | None = None) -> Result:
     module = _exercises_module(lesson, exercises_dir)
     exercises = list(module.EXERCISES)
     cases = {ex.name: ex.draw(seed + ex.number) for ex in exercises}
@@ -432,8 +455,8 @@ def _grade(path: Path, nb: nbformat.NotebookNode, lesson: str, exercises_dir: Pa
                     for ex in exercises}
     result = Result(str(path), lesson, "graded", limits=limits, seed=seed,
                     exercises=[Outcome(ex.name, NOT_GRADED, 0, ex.points, "") for ex in exercises])
-    for cell in nb.cells:  # outputs play no part in grading
-        if cell.cell_type == "code":
+    for cell in nb.cells:  # outputs play no part in grading (kept only for nbval to compare, when asked)
+        if cell.cell_type == "code" and sanitize is None:
             cell.outputs, cell.execution_count = [], None
     deadline = time.monotonic() + limits["total_s"]
     workdir, report_dir = Path(tempfile.mkdtemp(prefix="course-grade-")), Path(tempfile.mkdtemp())
@@ -446,8 +469,8 @@ def _grade(path: Path, nb: nbformat.NotebookNode, lesson: str, exercises_dir: Pa
             request = {"snapshot": str(guard.root), "result_file": str(report_dir / f"{secrets.token_hex(16)}.json"),
                        "exercises_file": str(guard.exercises_dir / f"lesson{lesson}.py"),
                        "cases": cases, "limits": per_exercise}
-            run = _execute(copy, path.parent, request, workdir, limits["cell_s"], deadline)
-            failed, pending = _failed_cells(nb, run, limits["cell_s"])
+            run = _execute(copy, path.parent, request, workdir, limits["cell_s"], deadline, sanitize)
+            failed, pending = _failed_cells(nb, run, limits["cell_s"], compared=sanitize is not None)
             complete = bool(run.report and run.report.get("complete"))
             if complete or pending is None or pending in skipped or attempt == MAX_ATTEMPTS \
                     or time.monotonic() >= deadline - 5:
@@ -518,10 +541,12 @@ def _peek_lesson(path: Path) -> str | None:
 
 def grade(paths: Iterable[str | os.PathLike] | str | os.PathLike, *, cell_timeout: float | None = None,
           total_timeout: float | None = None, exercises_dir: str | os.PathLike | None = None, jobs: int = 1,
-          show_progress: bool = True, skipped: list | None = None) -> list[Result]:
+          show_progress: bool = True, skipped: list | None = None,
+          check_outputs: str | os.PathLike | None = None) -> list[Result]:
     """Grade notebooks (files, or folders searched recursively); one :class:`Result` each, in order.
 
-    ``skipped`` (a list), when given, receives ``(path, reason)`` for every file not graded.
+    ``skipped`` (a list), when given, receives ``(path, reason)`` for every file not graded;
+    ``check_outputs`` (an nbval sanitizer file) is passed to :func:`grade_notebook`.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -535,7 +560,8 @@ def grade(paths: Iterable[str | os.PathLike] | str | os.PathLike, *, cell_timeou
         with ThreadPoolExecutor(max_workers=jobs) as pool, \
                 tqdm(total=len(notebooks), desc="grading", unit="notebook", disable=not show_progress) as bar:
             futures = [pool.submit(grade_notebook, nb, cell_timeout=cell_timeout, total_timeout=total_timeout,
-                                   exercises_dir=exercises_dir, guard=guard) for nb in notebooks]
+                                   exercises_dir=exercises_dir, guard=guard, check_outputs=check_outputs)
+                       for nb in notebooks]
             for _ in as_completed(futures):
                 bar.update()
             return [f.result() for f in futures]

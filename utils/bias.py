@@ -115,7 +115,7 @@ def sentence_rows(pairs: Iterable[dict]) -> list[dict]:
     return rows
 
 
-def course_set(small: bool | None = None):
+def course_set():
     """The course's own bias set as a DatasetDict, in **both** profiles (``load("bias")`` gives BABE in the
     full profile): for the cells that need its pairs, topics, directions and loaded words."""
     from utils.data import bias

@@ -21,7 +21,7 @@ FAST = {
     "newsgroups": ({}, (10163, 1130, 7528), None),
     "tweets": ({}, (4944, 500, 1000), ["HillaryClinton", "realDonaldTrump"]),
     "ner": ({}, (1694, 300, 400), None),
-    "bias": ({}, (7934, 1000, 1000), ["democrat", "republican"]),
+    "party-labels": ({}, (7934, 1000, 1000), ["democrat", "republican"]),
     "lm-corpus": ({}, (9005, 501, 501), None),
 }
 
@@ -123,8 +123,8 @@ def test_ner_tokens_and_bio_tags(loaded):
     assert sum(len(r) for s in data.SPLITS for r in dd[s]["tokens"]) == 46469
 
 
-def test_bias_sources_and_no_moderators(loaded):
-    dd = loaded("bias")
+def test_party_label_sources_and_no_moderators(loaded):
+    dd = loaded("party-labels")
     sources = Counter(dd["train"]["source"])
     assert set(sources) == {"convention-2012", "debate-2016", "tweet-2016"}
     assert not any("QUIJANO" in t[:20] for t in dd["train"]["text"])

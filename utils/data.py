@@ -7,7 +7,7 @@ readable names; ``ner`` has ``tokens`` + ``ner_tags``; ``qa`` is in SQuAD layout
 Profiles: the fast profile reads straight out of the archive members ``course fetch`` unpacked (the
 manifest names each role's files, ``resource_paths(role)`` finds them) and writes nothing to
 ``~/.cache/huggingface``; the full profile calls ``datasets.load_dataset(hub id, revision=...)``.
-Roles without a hub counterpart (``sentiment-fine``, ``tweets``, ``lm-corpus``) read the course's own
+Roles without a hub counterpart (``sentiment-fine``, ``tweets``, ``party-labels``, ``lm-corpus``) read the course's own
 sources in both profiles; the full profile fetches their archive on first use (a printed line says so),
 ``lm-corpus`` is a file the course ships. Both loader tables (``_FAST``, ``_FULL``) are keyed by role.
 
@@ -27,7 +27,8 @@ newsgroups     2,000     500        500    10,163 / 1,130 / 7,528 posts
 tweets         2,000     500        500    4,944 / 500 / 1,000 tweets
 ner            1,000     300        300    1,694 / 300 / 400 tweets
 qa             all       all        all    the splits written in ``data/qa/course-qa.json``
-bias           2,000     500        500    7,934 / 1,000 / 1,000 paragraphs, statements, tweets
+bias           all       all        all    the course's own pairs (``data/bias/pairs``), split by pair 70/15/15
+party-labels   2,000     500        500    7,934 / 1,000 / 1,000 paragraphs, statements, tweets
 lm-corpus      2,000     200        200    9,005 / 501 / 501 paragraphs (4.0 M characters)
 ============== ========= ========== ====== ======================================================
 """
@@ -58,7 +59,8 @@ SMALL = {  # role -> (train, validation, test) caps of the lesson-sized subsets
     "tweets": (2000, 500, 500),
     "ner": (1000, 300, 300),
     "qa": (None, None, None),
-    "bias": (2000, 500, 500),
+    "bias": (None, None, None),
+    "party-labels": (2000, 500, 500),
     "lm-corpus": (2000, 200, 200),
 }
 SPLITS = ("train", "validation", "test")
@@ -313,17 +315,45 @@ def qa() -> DatasetDict:
     return DatasetDict(out)
 
 
-def bias(min_words: int = 8) -> DatasetDict:
-    """Party labels (``democrat`` / ``republican``) as a **stand-in for media-bias labels**.
+BABE_NAMES = ["non-biased", "biased"]  # BABE's integer labels: 0 = no bias by word choice, 1 = biased
+BIAS_FEATURES = Features({
+    "text": Value("string"), "label": ClassLabel(names=BABE_NAMES), "topic": Value("string"),
+    "direction": Value("string"), "pair_id": Value("string"), "loaded_words": Sequence(Value("string")),
+})
+
+
+def bias() -> DatasetDict:
+    """The course's own labelled bias set (``data/bias/pairs/*.jsonl``, described in its README): hand-written
+    pairs of a slanted sentence and a neutral rewrite of the same facts, in 12 topics, slanted left or right.
+
+    ``label``: 0 ``non-biased`` (the rewrite), 1 ``biased`` — BABE's names and order, so that the same
+    cells run on BABE in the full profile. Extra columns: ``topic``, ``direction`` (the slant of the
+    pair), ``pair_id``, ``loaded_words`` (marked in the biased sentence; empty for the neutral one).
+    Split **by pair** (both sentences of a pair in the same split), 70/15/15, stratified by topic and
+    direction, seeded (:func:`utils.bias.split_pairs`).
+    """
+    from utils.bias import read_pairs, sentence_rows, split_pairs
+
+    pairs = read_pairs(resource_path("bias"))
+    splits = split_pairs(pairs)
+    out = {}
+    for split in SPLITS:
+        rows = sentence_rows(p for p in pairs if splits[p["pair_id"]] == split)
+        out[split] = Dataset.from_dict({key: [r[key] for r in rows] for key in BIAS_FEATURES}, features=BIAS_FEATURES)
+    return DatasetDict(out)
+
+
+def party_labels(min_words: int = 8) -> DatasetDict:
+    """Party labels (``democrat`` / ``republican``): who said it, **not** whether it is biased.
 
     These are not bias annotations: the label says which party the speaker belongs to, nothing about
-    the sentence being slanted. Three ``source`` values: ``convention-2012`` (paragraphs of 189 speeches
+    the sentence being slanted (lesson 11 contrasts the two tasks). Three ``source`` values: ``convention-2012`` (paragraphs of 189 speeches
     at the 2012 national conventions), ``debate-2016`` (statements in the 2016 presidential and VP
     debates, moderators dropped) and ``tweet-2016`` (@HillaryClinton → democrat, @realDonaldTrump →
     republican). Speech paragraphs and debate statements shorter than ``min_words`` words are dropped.
     Fixed splits stratified by label: test 1,000, validation 1,000, rest train.
     """
-    speech_file, debate_file, tweet_file = resource_paths("bias")
+    speech_file, debate_file, tweet_file = resource_paths("party-labels")
     speeches = pd.read_csv(speech_file)
     rows = [(p.strip(), party, "convention-2012") for text, party in zip(speeches["text"], speeches["party"])
             for p in str(text).split("\n") if len(p.split()) >= min_words]
@@ -440,7 +470,8 @@ def lm_corpus() -> DatasetDict:
 
 
 _FAST = {"movie-reviews": movie_reviews, "sentiment-fine": sentiment_fine, "news-topics": news_topics,
-         "newsgroups": newsgroups, "tweets": tweets, "ner": ner, "qa": qa, "bias": bias, "lm-corpus": lm_corpus}
+         "newsgroups": newsgroups, "tweets": tweets, "ner": ner, "qa": qa, "bias": bias,
+         "party-labels": party_labels, "lm-corpus": lm_corpus}
 
 
 # ------------------------------------------------------------------------------- full loaders
@@ -482,9 +513,6 @@ def _full_qa(hub_id: str, revision: str) -> DatasetDict:
     data = _hub(hub_id, revision)
     train, val = _carve(data["train"], 5000)
     return DatasetDict(train=train, validation=val, test=data["validation"])
-
-
-BABE_NAMES = ["non-biased", "biased"]  # BABE's integer labels: 0 = no bias by word choice, 1 = biased
 
 
 def _full_bias(hub_id: str, revision: str) -> DatasetDict:

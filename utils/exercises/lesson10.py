@@ -1,10 +1,10 @@
-"""Lesson 10 exercises: class weights from label counts, scores for ordered classes, a train × test transfer
+"""Lesson 10 exercises: scores for ordered classes, class weights from label counts, a train × test transfer
 table.
 
-Each grading draws new inputs: label lists of drawn sizes and class counts with a very rare class and a
-class that never occurs (not the last one, so that dropping it shifts every later weight); five-class
-ordinal labels with a large majority class (so that micro-F1 and accuracy differ from macro-F1) and
-mistakes in both directions, some of them far off (so that a signed mean cancels out); and transfer
+Each grading draws new inputs: five-class ordinal labels with a large majority class (so that micro-F1
+and accuracy differ from macro-F1) and mistakes in both directions, some of them far off (so that a
+signed mean cancels out); label lists of drawn sizes and class counts with a very rare class and a class
+that never occurs (not the last one, so that dropping it shifts every later weight); and transfer
 predictions for three or four domains whose quality differs by direction (so that a transposed table is
 wrong) and whose test sets are imbalanced (so that accuracy differs from macro-F1).
 """
@@ -92,8 +92,8 @@ _Q1 = ("import numpy as np\n"
        "    weights[present] = len(labels) / (present.sum() * counts[present])\n"
        "    return weights\n")
 
-q1 = Exercise(
-    "q1", points=1, target="class_weights_from_labels",
+q2 = Exercise(
+    "q2", points=1, target="class_weights_from_labels",
     cases=_weight_cases, run=_run_weights, expected=_expected_weights, compare=_compare_weights,
     hints=[
         "`np.bincount(labels, minlength=num_classes)` counts every class id, the absent ones as 0.",
@@ -191,8 +191,8 @@ _Q2 = ("import numpy as np\n"
        "            'off_by_one': (distance == 1).mean(),\n"
        "            'off_by_more': (distance >= 2).mean()}\n")
 
-q2 = Exercise(
-    "q2", points=1, target="ordinal_report",
+q1 = Exercise(
+    "q1", points=1, target="ordinal_report",
     cases=_ordinal_cases, run=_run_ordinal, expected=_expected_ordinal, compare=_compare_ordinal,
     hints=[
         "`f1_score(y_true, y_pred, average='macro')` from `sklearn.metrics`; the distances are "

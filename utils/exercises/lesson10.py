@@ -16,7 +16,7 @@ from utils.grading import Exercise, Incorrect, close, expect
 from utils.grading.plain import describe
 
 
-# ------------------------------------------------------------------------------------------ q1
+# ------------------------------------------------------------------------------------------ q2 (class weights; the notebook asks for it second)
 def _weight_cases(rng):
     cases = []
     for _ in range(3):
@@ -121,7 +121,7 @@ q2 = Exercise(
 )
 
 
-# ------------------------------------------------------------------------------------------ q2
+# ------------------------------------------------------------------------------------------ q1 (ordinal scores)
 def _ordinal_cases(rng):
     cases = []
     for _ in range(3):

@@ -99,11 +99,11 @@ def main(argv: list[str] | None = None) -> dict:
 
     get_profile()  # the fast profile sets the offline switches before transformers is imported
     quiet_logging()
-    import numpy as np
     import torch
     from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 
     from utils.data import load
+    from utils.metrics import classification_metrics
     from utils.resources import checkpoint
     from utils.tuning import classifier_factory, parameter_checksum
 
@@ -129,10 +129,6 @@ def main(argv: list[str] | None = None) -> dict:
                                     freeze_embeddings=config["freeze_embeddings"],
                                     id2label=dict(enumerate(label_names)))
 
-    def accuracy(eval_pred):
-        logits, labels = eval_pred
-        return {"accuracy": float((np.asarray(logits).argmax(-1) == np.asarray(labels)).mean())}
-
     output_dir = Path(config["output_dir"])
     args = TrainingArguments(
         output_dir=str(output_dir),
@@ -156,7 +152,7 @@ def main(argv: list[str] | None = None) -> dict:
         dataloader_pin_memory=not use_cpu,
     )
     trainer = Trainer(model_init=model_init, args=args, train_dataset=train, eval_dataset=evaluation,
-                      data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=accuracy)
+                      data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=classification_metrics)
     initial = parameter_checksum(trainer.model)
     started = time.perf_counter()
     result = trainer.train()
